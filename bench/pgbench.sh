@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# Benchmark a pgwire example server against PostgreSQL 15 with pgbench, in the
+# same run, on the same machine.
+#
+# Usage:
+#   bench/pgbench.sh [--server-cmd "CMD"] [--clients 16] [--threads 2] [--time 10]
+#                    [--modes "simple extended prepared"] [--script FILE]
+#                    [--setup-sql FILE] [--user postgres] [--dbname postgres]
+#
+#   --server-cmd CMD   command starting the server under test (run from the repo
+#                      root through `setsid bash -c "CMD"`). Its first stdout line
+#                      must be `listening on HOST:PORT` (a line containing it is
+#                      looked for); the port is taken from it. Put `exec` before
+#                      the last command of a compound CMD so its pid is the server.
+#                      Default: `target/release/server --listen 127.0.0.1:0`
+#                      (built with `cargo build --release -p pgwire-examples
+#                      --bin server` when missing).
+#   --clients N        pgbench -c (default 16)
+#   --threads N        pgbench -j (default 2)
+#   --time S           pgbench -T, seconds per run (default 10)
+#   --modes "M ..."    pgbench -M query modes to run (default "simple extended prepared")
+#   --script FILE      pgbench script (default: a generated select1.sql = `SELECT 1;`)
+#   --setup-sql FILE   SQL run with psql against BOTH servers before the runs
+#                      (e.g. CREATE TABLE/INSERT for the sqlite example)
+#   --user U           user pgbench/psql connect as (default postgres)
+#   --dbname D         database to connect to (default postgres)
+#   --only-pg          (testing) benchmark PostgreSQL only, don't start our server
+#   --only-ours        (testing) benchmark our server only, don't start PostgreSQL
+#
+# For each mode it runs
+#   pgbench -n -f SCRIPT -M MODE -c C -j J -T T -h 127.0.0.1 -p PORT -U USER DB
+# against PostgreSQL and then against our server, and measures the *server's*
+# CPU time during the run from /proc/PID/stat: utime+stime+cutime+cstime of the
+# server process plus utime+stime of its live child processes (PostgreSQL
+# backends are children of the postmaster; once they exit and are reaped their
+# CPU moves into the postmaster's cutime/cstime, so nothing is lost or counted
+# twice). Prints TPS and server CPU µs per transaction, and ours/PG ratios.
+#
+# Environment: PG_BINDIR (default: `pg_config --bindir`, else
+# /usr/lib/postgresql/15/bin), PG_OS_USER (default postgres; used when root).
+# shellcheck disable=SC2317  # cleanup functions are reached through traps
+set -euo pipefail
+
+die() { echo "pgbench.sh: error: $*" >&2; exit 1; }
+log() { echo "pgbench.sh: $*" >&2; }
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEFAULT_SERVER_CMD="target/release/server --listen 127.0.0.1:0"
+
+SERVER_CMD="$DEFAULT_SERVER_CMD"
+SERVER_CMD_GIVEN=0
+CLIENTS=16
+THREADS=2
+DURATION=10
+MODES="simple extended prepared"
+SCRIPT=""
+SETUP_SQL=""
+DB_USER=postgres
+DB_NAME=postgres
+ONLY_PG=0
+ONLY_OURS=0
+STARTUP_TIMEOUT=30
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --server-cmd) need_arg "$@"; SERVER_CMD="$2"; SERVER_CMD_GIVEN=1; shift 2 ;;
+    --clients)    need_arg "$@"; CLIENTS="$2"; shift 2 ;;
+    --threads)    need_arg "$@"; THREADS="$2"; shift 2 ;;
+    --time)       need_arg "$@"; DURATION="$2"; shift 2 ;;
+    --modes)      need_arg "$@"; MODES="$2"; shift 2 ;;
+    --script)     need_arg "$@"; SCRIPT="$2"; shift 2 ;;
+    --setup-sql)  need_arg "$@"; SETUP_SQL="$2"; shift 2 ;;
+    --user)       need_arg "$@"; DB_USER="$2"; shift 2 ;;
+    --dbname)     need_arg "$@"; DB_NAME="$2"; shift 2 ;;
+    --only-pg)    ONLY_PG=1; shift ;;
+    --only-ours)  ONLY_OURS=1; shift ;;
+    -h|--help)    usage; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+
+for v in CLIENTS THREADS DURATION; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v,,} must be a positive integer, got '${!v}'"
+done
+[[ $ONLY_PG -eq 1 && $ONLY_OURS -eq 1 ]] && die "--only-pg and --only-ours are exclusive"
+for m in $MODES; do
+  case "$m" in simple|extended|prepared) ;; *) die "unknown mode '$m' (simple|extended|prepared)" ;; esac
+done
+# Make user-given files absolute (we cd to the repo root below).
+abspath() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
+if [[ -n "$SCRIPT" ]]; then [[ -r "$SCRIPT" ]] || die "--script $SCRIPT not readable"; SCRIPT=$(abspath "$SCRIPT"); fi
+if [[ -n "$SETUP_SQL" ]]; then [[ -r "$SETUP_SQL" ]] || die "--setup-sql $SETUP_SQL not readable"; SETUP_SQL=$(abspath "$SETUP_SQL"); fi
+
+cd "$REPO_ROOT"
+
+# ---- PostgreSQL binaries ----------------------------------------------------
+if [[ -z "${PG_BINDIR:-}" ]]; then
+  PG_BINDIR=/usr/lib/postgresql/15/bin
+  if command -v pg_config >/dev/null 2>&1; then
+    d=$(pg_config --bindir 2>/dev/null || true)
+    [[ -n "$d" && -x "$d/postgres" ]] && PG_BINDIR="$d"
+  fi
+fi
+PGBENCH="$PG_BINDIR/pgbench"; [[ -x "$PGBENCH" ]] || PGBENCH=$(command -v pgbench || true)
+PSQL="$PG_BINDIR/psql";       [[ -x "$PSQL" ]] || PSQL=$(command -v psql || true)
+[[ -n "$PGBENCH" ]] || die "pgbench not found (install postgresql-client-15 or run .ci/install-deps.sh)"
+[[ -n "$PSQL" ]] || die "psql not found (install postgresql-client-15 or run .ci/install-deps.sh)"
+if [[ $ONLY_OURS -eq 0 ]]; then
+  for b in postgres initdb; do
+    [[ -x "$PG_BINDIR/$b" ]] || die "$PG_BINDIR/$b not found (set PG_BINDIR or run .ci/install-deps.sh)"
+  done
+fi
+PG_OS_USER=${PG_OS_USER:-postgres}
+AS_PG=()
+if [[ $(id -u) -eq 0 ]]; then
+  id "$PG_OS_USER" >/dev/null 2>&1 || die "running as root but OS user '$PG_OS_USER' does not exist"
+  if command -v setpriv >/dev/null 2>&1; then
+    # setpriv execs in place (no extra process), unlike runuser.
+    AS_PG=(setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups --)
+  else
+    AS_PG=(runuser -u "$PG_OS_USER" --)
+  fi
+fi
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---- temp dir and cleanup ------------------------------------------------------
+WORK=$(mktemp -d /tmp/pgwire-bench.XXXXXX)
+chmod 755 "$WORK"
+PG_PID=""
+OURS_PID=""
+BENCH_PID=""
+
+wait_gone() { # pid timeout_seconds -> 0 if gone
+  local pid=$1 n=$(( $2 * 10 ))
+  while kill -0 "$pid" 2>/dev/null && [[ $n -gt 0 ]]; do
+    # A zombie child of ours counts as gone.
+    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && return 0
+    sleep 0.1; n=$((n - 1))
+  done
+  ! kill -0 "$pid" 2>/dev/null || [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]]
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n "$BENCH_PID" ]]; then kill -TERM "$BENCH_PID" 2>/dev/null || true; fi
+  if [[ -n "$OURS_PID" ]]; then
+    # Signal its whole process group (see start_ours), then the pid itself.
+    kill -TERM -- "-$OURS_PID" 2>/dev/null || kill -TERM "$OURS_PID" 2>/dev/null || true
+    wait_gone "$OURS_PID" 5 || { kill -KILL -- "-$OURS_PID" 2>/dev/null || true; kill -KILL "$OURS_PID" 2>/dev/null || true; }
+  fi
+  if [[ -n "$PG_PID" ]] && kill -0 "$PG_PID" 2>/dev/null; then
+    kill -INT "$PG_PID" 2>/dev/null || true          # fast shutdown
+    wait_gone "$PG_PID" 10 || { kill -QUIT "$PG_PID" 2>/dev/null || true; wait_gone "$PG_PID" 5 || kill -KILL "$PG_PID" 2>/dev/null || true; }
+  fi
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- helpers ---------------------------------------------------------------------
+port_in_use() { # port -> 0 if something has it (any state) in /proc/net/tcp{,6}
+  local hex; hex=$(printf '%04X' "$1")
+  awk -v h=":$hex" 'NR>1 && substr($2, length($2)-4) == h {found=1} END {exit !found}' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port_in_use "$p" || { echo "$p"; return 0; }
+  done
+  die "could not find a free port"
+}
+
+# CPU ticks of process $1: its own utime+stime+cutime+cstime plus utime+stime
+# of its live children (fields 14-17 of /proc/PID/stat; the comm field may
+# contain spaces, so split after the last ')').
+cpu_ticks() {
+  local pid=$1 total=0 stat rest kids k
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || { echo 0; return; }
+  rest=${stat##*) }
+  # rest starts at field 3 (state): utime=field 14 -> 12th word here.
+  total=$(awk '{print $12 + $13 + $14 + $15}' <<<"$rest")
+  kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+  for k in $kids; do
+    stat=$(cat "/proc/$k/stat" 2>/dev/null) || continue
+    rest=${stat##*) }
+    total=$(( total + $(awk '{print $12 + $13}' <<<"$rest") ))
+  done
+  echo "$total"
+}
+
+# ---- script file -----------------------------------------------------------------
+if [[ -z "$SCRIPT" ]]; then
+  SCRIPT="$WORK/select1.sql"
+  echo "SELECT 1;" > "$SCRIPT"
+fi
+chmod 644 "$SCRIPT" 2>/dev/null || true
+
+# ---- our server --------------------------------------------------------------------
+start_ours() {
+  if [[ $SERVER_CMD_GIVEN -eq 0 && ! -x target/release/server ]]; then
+    log "target/release/server missing; building: cargo build --release -p pgwire-examples --bin server"
+    cargo build --release -p pgwire-examples --bin server >&2 \
+      || die "could not build the default server (cargo build --release -p pgwire-examples --bin server failed); pass --server-cmd"
+  fi
+  local out="$WORK/ours.stdout" err="$WORK/ours.stderr"
+  : > "$out"
+  log "starting our server: $SERVER_CMD"
+  # Own session/process group (setsid does not fork here: a background job of a
+  # non-interactive shell is not a group leader), so cleanup can signal the
+  # whole group even when CMD is a compound shell command. For a single simple
+  # command bash execs it, so OURS_PID is the server itself; otherwise it is
+  # the wrapper shell and the server's CPU is still counted as its child.
+  setsid bash -c "$SERVER_CMD" >"$out" 2>"$err" </dev/null &
+  OURS_PID=$!
+  local deadline=$(( SECONDS + STARTUP_TIMEOUT )) line=""
+  while :; do
+    line=$(grep -m 1 'listening on' "$out" 2>/dev/null || true)
+    if [[ "$line" == *"listening on"* ]]; then break; fi
+    if ! kill -0 "$OURS_PID" 2>/dev/null || [[ "$(awk '{print $3}' "/proc/$OURS_PID/stat" 2>/dev/null)" == Z ]]; then
+      local st=0; wait "$OURS_PID" 2>/dev/null || st=$?
+      die "server command exited (status $st) before printing 'listening on HOST:PORT': $SERVER_CMD
+--- stdout ---
+$(tail -n 20 "$out")
+--- stderr ---
+$(tail -n 20 "$err")"
+    fi
+    if (( SECONDS >= deadline )); then
+      die "server command printed no 'listening on HOST:PORT' line within ${STARTUP_TIMEOUT}s: $SERVER_CMD
+--- stdout ---
+$(tail -n 20 "$out")
+--- stderr ---
+$(tail -n 20 "$err")"
+    fi
+    sleep 0.1
+  done
+  OURS_PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\).*/\1/p' <<<"$line")
+  [[ -n "$OURS_PORT" ]] || die "could not parse a port from the server's first line: '$line'"
+  log "our server: pid $OURS_PID, port $OURS_PORT"
+}
+
+# ---- PostgreSQL ------------------------------------------------------------------------
+start_pg() {
+  local pgdir="$WORK/pg" data="$WORK/pg/data"
+  mkdir -p "$pgdir"
+  [[ ${#AS_PG[@]} -gt 0 ]] && chown "$PG_OS_USER": "$pgdir"
+  log "initdb ($PG_BINDIR)"
+  (cd "$pgdir" && env -u PGPORT -u PGHOST -u PGDATA LC_ALL=C "${AS_PG[@]}" "$PG_BINDIR/initdb" -D "$data" \
+      -A trust -U postgres --no-sync -E UTF8 --locale=C >"$pgdir/initdb.log" 2>&1) \
+    || die "initdb failed:
+$(tail -n 20 "$pgdir/initdb.log")"
+  cat >> "$data/postgresql.conf" <<EOF
+
+# ---- added by bench/pgbench.sh ----
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$pgdir'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 100
+EOF
+  for _ in 1 2 3 4 5; do
+    PG_PORT=$(free_port)
+    : > "$pgdir/postgres.log"; chmod 666 "$pgdir/postgres.log"
+    (cd "$pgdir" && exec env -u PGPORT -u PGHOST -u PGDATA "${AS_PG[@]}" "$PG_BINDIR/postgres" -D "$data" -p "$PG_PORT" \
+        >>"$pgdir/postgres.log" 2>&1 </dev/null) &
+    local launcher=$! deadline=$(( SECONDS + STARTUP_TIMEOUT ))
+    while :; do
+      if "$PG_BINDIR/pg_isready" -q -t 1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres 2>/dev/null; then
+        PG_PID=$(head -n 1 "$data/postmaster.pid")
+        log "PostgreSQL: postmaster pid $PG_PID, port $PG_PORT"
+        return 0
+      fi
+      if ! kill -0 "$launcher" 2>/dev/null; then
+        wait "$launcher" 2>/dev/null || true
+        if grep -qE 'could not bind|Address already in use|could not create any TCP/IP sockets' "$pgdir/postgres.log"; then
+          log "port $PG_PORT taken, retrying"; continue 2
+        fi
+        die "postgres exited during startup:
+$(tail -n 20 "$pgdir/postgres.log")"
+      fi
+      # Remember the postmaster pid as soon as it exists, for cleanup.
+      [[ -s "$data/postmaster.pid" ]] && PG_PID=$(head -n 1 "$data/postmaster.pid")
+      (( SECONDS >= deadline )) && die "postgres not ready after ${STARTUP_TIMEOUT}s:
+$(tail -n 20 "$pgdir/postgres.log")"
+      sleep 0.1
+    done
+  done
+  die "could not start postgres on a free port"
+}
+
+run_setup() { # label port
+  [[ -n "$SETUP_SQL" ]] || return 0
+  log "setup SQL on $1: $SETUP_SQL"
+  PGCONNECT_TIMEOUT=10 "$PSQL" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$2" -U "$DB_USER" -d "$DB_NAME" \
+      -f "$SETUP_SQL" >"$WORK/setup.$1.log" 2>&1 \
+    || die "setup SQL failed on $1:
+$(tail -n 20 "$WORK/setup.$1.log")"
+}
+
+# ---- benchmark --------------------------------------------------------------------------
+declare -A TPS CPU_US FAILED
+ANY_FAILED=0
+
+bench_one() { # mode target port pid
+  local mode=$1 target=$2 port=$3 pid=$4 out="$WORK/pgbench.$1.$2.log" before after txns tps rc=0
+  log "pgbench -M $mode against $target (port $port, ${DURATION}s)"
+  before=$(cpu_ticks "$pid")
+  # In the background + wait, so a signal to this script runs the cleanup trap
+  # at once instead of after pgbench finishes.
+  "$PGBENCH" -n -f "$SCRIPT" -M "$mode" -c "$CLIENTS" -j "$THREADS" -T "$DURATION" \
+      -h 127.0.0.1 -p "$port" -U "$DB_USER" "$DB_NAME" >"$out" 2>&1 </dev/null &
+  BENCH_PID=$!
+  wait "$BENCH_PID" || rc=$?
+  BENCH_PID=""
+  sleep 1   # let backends exit and be reaped
+  after=$(cpu_ticks "$pid")
+  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out" | head -n 1)
+  txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out" | head -n 1)
+  if [[ $rc -ne 0 || -z "$tps" || -z "$txns" || "$txns" == 0 ]]; then
+    log "pgbench failed against $target (mode $mode, exit $rc):"
+    tail -n 15 "$out" >&2
+    FAILED[$mode,$target]=1; ANY_FAILED=1
+    return 0
+  fi
+  if grep -q 'number of failed transactions: [1-9]' "$out"; then
+    log "warning: $(grep 'number of failed transactions' "$out") against $target ($mode)"
+  fi
+  TPS[$mode,$target]=$tps
+  CPU_US[$mode,$target]=$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$txns" \
+      'BEGIN {printf "%.2f", d * 1000000 / t / n}')
+}
+
+TARGETS=()
+[[ $ONLY_PG -eq 1 ]] || { start_ours; TARGETS+=(ours); }
+[[ $ONLY_OURS -eq 1 ]] || { start_pg; TARGETS=(postgres "${TARGETS[@]}"); }
+
+port_of() { if [[ $1 == postgres ]]; then echo "$PG_PORT"; else echo "$OURS_PORT"; fi; }
+pid_of()  { if [[ $1 == postgres ]]; then echo "$PG_PID";  else echo "$OURS_PID";  fi; }
+
+for t in "${TARGETS[@]}"; do run_setup "$t" "$(port_of "$t")"; done
+
+for m in $MODES; do
+  for t in "${TARGETS[@]}"; do
+    bench_one "$m" "$t" "$(port_of "$t")" "$(pid_of "$t")"
+  done
+done
+
+# ---- report ----------------------------------------------------------------------------------
+echo
+echo "pgbench: $("$PGBENCH" --version)"
+echo "machine: nproc=$(nproc), $(uname -sr)"
+echo "runs: -c $CLIENTS -j $THREADS -T $DURATION, script $( [[ "$SCRIPT" == "$WORK/select1.sql" ]] && echo 'select1.sql (SELECT 1;)' || echo "$SCRIPT")"
+[[ $ONLY_PG -eq 1 ]] || echo "ours: $SERVER_CMD"
+echo
+printf '%-10s %-10s %12s %18s\n' mode target TPS "server CPU us/txn"
+printf '%-10s %-10s %12s %18s\n' ---------- ---------- ------------ ------------------
+for m in $MODES; do
+  for t in "${TARGETS[@]}"; do
+    if [[ -n "${FAILED[$m,$t]:-}" ]]; then
+      printf '%-10s %-10s %12s %18s\n' "$m" "$t" FAILED -
+    else
+      printf '%-10s %-10s %12.1f %18.2f\n' "$m" "$t" "${TPS[$m,$t]}" "${CPU_US[$m,$t]}"
+    fi
+  done
+done
+if [[ $ONLY_PG -eq 0 && $ONLY_OURS -eq 0 ]]; then
+  echo
+  for m in $MODES; do
+    if [[ -n "${FAILED[$m,postgres]:-}${FAILED[$m,ours]:-}" ]]; then
+      echo "$m: ratio n/a (a run failed)"; continue
+    fi
+    awk -v m="$m" -v tp="${TPS[$m,postgres]}" -v to="${TPS[$m,ours]}" \
+        -v cp="${CPU_US[$m,postgres]}" -v co="${CPU_US[$m,ours]}" 'BEGIN {
+      printf "%-10s ours/PG TPS = %.2fx   ours/PG CPU per query = %s\n", m, to / tp,
+             (cp > 0 ? sprintf("%.2fx", co / cp) : "n/a")
+    }'
+  done
+fi
+cat <<EOF
+
+note: pgbench runs on the same $(nproc)-core machine as the server, so TPS is
+      partly client-bound; server CPU per transaction is the fairer comparison.
+      CPU is read from /proc/PID/stat (${CLK_TCK} ticks/s): the server process plus
+      its child processes (PostgreSQL backends), excluding pgbench itself.
+      PostgreSQL's long-lived auxiliary processes (checkpointer, walwriter, ...)
+      are counted while alive; connection start-up is included for both.
+EOF
+exit "$ANY_FAILED"

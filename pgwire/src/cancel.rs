@@ -1,0 +1,157 @@
+//! Cancellation: secret keys, the registry of running sessions, and the token a running
+//! query watches.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use rand::RngCore;
+use tokio::sync::{Notify, mpsc};
+
+use crate::codec::CancelRequest;
+use crate::server::Push;
+
+/// A cancellation signal for the query a session is running.
+///
+/// Cancelling bumps a generation counter, so a cancel that arrives between queries does
+/// not leak into the next one: a query takes a [`CancelToken::generation`] snapshot when it
+/// starts and only reacts to later cancels.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<TokenInner>,
+}
+
+#[derive(Debug, Default)]
+struct TokenInner {
+    generation: AtomicU64,
+    notify: Notify,
+}
+
+impl CancelToken {
+    /// Signals cancellation to whatever runs now.
+    pub fn cancel(&self) {
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+        self.inner.notify.notify_waiters();
+    }
+
+    /// The current generation; compare with [`is_cancelled_since`](Self::is_cancelled_since).
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether a cancel arrived after `generation` was read.
+    pub fn is_cancelled_since(&self, generation: u64) -> bool {
+        self.generation() != generation
+    }
+
+    /// Resolves when a cancel arrives after `generation` was read.
+    pub async fn cancelled_since(&self, generation: u64) {
+        loop {
+            let notified = self.inner.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_cancelled_since(generation) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// What the server keeps about each live session.
+#[derive(Debug)]
+pub(crate) struct SessionEntry {
+    pub key: Bytes,
+    pub cancel: CancelToken,
+    pub mailbox: mpsc::UnboundedSender<Push>,
+}
+
+/// Live sessions by process id.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    sessions: Mutex<HashMap<i32, SessionEntry>>,
+}
+
+impl Registry {
+    /// Registers a new session under a fresh random pid and key of `key_len` bytes.
+    pub fn register(
+        &self,
+        key_len: usize,
+        cancel: CancelToken,
+        mailbox: mpsc::UnboundedSender<Push>,
+    ) -> (i32, Bytes) {
+        let mut rng = rand::rng();
+        let mut key = vec![0u8; key_len];
+        rng.fill_bytes(&mut key);
+        let key = Bytes::from(key);
+        let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let pid = (rng.next_u32() & 0x7fff_ffff) as i32;
+            if pid == 0 || map.contains_key(&pid) {
+                continue;
+            }
+            map.insert(
+                pid,
+                SessionEntry {
+                    key: key.clone(),
+                    cancel,
+                    mailbox,
+                },
+            );
+            return (pid, key);
+        }
+    }
+
+    /// Forgets a session.
+    pub fn remove(&self, pid: i32) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
+    }
+
+    /// Number of live sessions.
+    pub fn len(&self) -> usize {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    /// Cancels the session named by `req` if its key matches (compared in constant time).
+    /// Returns whether it did; a mismatch does nothing and reveals nothing.
+    pub fn cancel(&self, req: &CancelRequest) -> bool {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&req.pid) {
+            Some(entry) if constant_time_eq(&entry.key, &req.key) => {
+                entry.cancel.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends `push` to session `pid`; false if it is gone.
+    pub fn push(&self, pid: i32, push: Push) -> bool {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&pid)
+            .is_some_and(|entry| entry.mailbox.send(push).is_ok())
+    }
+
+    /// Sends a push built by `f` to every session.
+    pub fn broadcast(&self, f: impl Fn(i32) -> Push) {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        for (pid, entry) in map.iter() {
+            let _ = entry.mailbox.send(f(*pid));
+        }
+    }
+}
+
+/// Compares two byte strings without an early exit on the first difference.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

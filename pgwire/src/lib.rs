@@ -1,0 +1,62 @@
+//! # pgwire
+//!
+//! Build servers that speak the PostgreSQL wire protocol, so that every PostgreSQL client
+//! (psql, libpq, JDBC, psycopg, tokio-postgres, …) can talk to a program that is not
+//! PostgreSQL.
+//!
+//! Implement [`QueryHandler`] and hand it to a [`Server`]:
+//!
+//! ```no_run
+//! use pgwire::prelude::*;
+//!
+//! struct One;
+//!
+//! impl QueryHandler for One {
+//!     type Statement = ();
+//!     async fn prepare(&self, _: &mut Session, _: &str, _: &[Option<Type>]) -> PgResult<Prepared<()>> {
+//!         Ok(Prepared::new((), vec![], Some(vec![Column::new("one", Type::INT4)].into())))
+//!     }
+//!     async fn execute(&self, _: &mut Session, portal: &Portal<()>) -> PgResult<Response> {
+//!         let mut row = portal.encoder();
+//!         row.encode_field(&1i32)?;
+//!         Ok(Response::rows(portal.columns(), vec![row.finish()?]))
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let server = Server::builder(One).listen("127.0.0.1:5432").bind().await?;
+//!     server.serve().await
+//! }
+//! ```
+//!
+//! Layers, bottom up: [`codec`] (messages, no I/O), [`types`] (values), [`server`]
+//! (sockets and the connection loop), [`query`] (simple and extended protocol, handler
+//! trait).
+#![warn(missing_docs)]
+
+pub mod cancel;
+pub mod codec;
+pub mod error;
+pub mod query;
+pub mod server;
+pub mod session;
+mod startup;
+pub mod types;
+
+pub use codec::TransactionStatus;
+pub use error::{PgErrorFields, PgError, PgResult, Severity, SqlState};
+pub use query::{Portal, Prepared, QueryHandler, Response, RowStream, Statement, Tag};
+pub use server::{Config, Push, Server, ServerBuilder, ServerHandle};
+pub use session::Session;
+
+/// Everything a handler usually needs.
+pub mod prelude {
+    pub use crate::error::{PgError, PgResult, Severity, SqlState};
+    pub use crate::query::{Portal, Prepared, QueryHandler, Response, RowStream, Tag};
+    pub use crate::server::{Server, ServerHandle};
+    pub use crate::session::Session;
+    pub use crate::types::{
+        Column, DataRow, DataRowEncoder, Format, Formats, FromPgValue, Params, ToPgValue, Type,
+    };
+}

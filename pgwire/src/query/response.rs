@@ -1,0 +1,191 @@
+//! What a handler answers with.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use futures::stream::{self, BoxStream, Stream, StreamExt};
+
+use crate::error::{PgError, PgResult};
+use crate::types::{Column, DataRow};
+
+/// A command tag, as CommandComplete carries it (`SELECT 3`, `INSERT 0 1`, `BEGIN`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    command: Cow<'static, str>,
+    oid: bool,
+    rows: Option<u64>,
+}
+
+impl Tag {
+    /// A tag with no row count (`BEGIN`, `CREATE TABLE`, `SET`).
+    pub fn new(command: impl Into<Cow<'static, str>>) -> Tag {
+        Tag {
+            command: command.into(),
+            oid: false,
+            rows: None,
+        }
+    }
+
+    /// A tag with a row count (`UPDATE 3`).
+    pub fn with_rows(command: impl Into<Cow<'static, str>>, rows: u64) -> Tag {
+        Tag {
+            command: command.into(),
+            oid: false,
+            rows: Some(rows),
+        }
+    }
+
+    /// `SELECT n`.
+    pub fn select(rows: u64) -> Tag {
+        Tag::with_rows("SELECT", rows)
+    }
+
+    /// `INSERT 0 n` (the 0 is the legacy OID field).
+    pub fn insert(rows: u64) -> Tag {
+        Tag {
+            command: Cow::Borrowed("INSERT"),
+            oid: true,
+            rows: Some(rows),
+        }
+    }
+
+    /// `UPDATE n`.
+    pub fn update(rows: u64) -> Tag {
+        Tag::with_rows("UPDATE", rows)
+    }
+
+    /// `DELETE n`.
+    pub fn delete(rows: u64) -> Tag {
+        Tag::with_rows("DELETE", rows)
+    }
+
+    /// The command word(s).
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// The row count, if the tag carries one.
+    pub fn rows(&self) -> Option<u64> {
+        self.rows
+    }
+
+    /// The same tag with its row count replaced (if it carries one).
+    pub fn set_rows(&mut self, rows: u64) {
+        if self.rows.is_some() {
+            self.rows = Some(rows);
+        }
+    }
+
+    /// The tag for `rows` affected by a statement starting with keyword `verb`
+    /// (`INSERT 0 n`, `UPDATE n`, `DELETE n`, `MERGE n`, `SELECT n`, or the verb alone).
+    pub fn for_verb(verb: &str, rows: u64) -> Tag {
+        match verb.to_ascii_uppercase().as_str() {
+            "INSERT" => Tag::insert(rows),
+            "UPDATE" => Tag::update(rows),
+            "DELETE" => Tag::delete(rows),
+            "MERGE" => Tag::with_rows("MERGE", rows),
+            "SELECT" | "VALUES" | "WITH" | "TABLE" => Tag::select(rows),
+            "COPY" => Tag::with_rows("COPY", rows),
+            "FETCH" => Tag::with_rows("FETCH", rows),
+            "MOVE" => Tag::with_rows("MOVE", rows),
+            other => Tag::new(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.command)?;
+        if self.oid {
+            f.write_str(" 0")?;
+        }
+        if let Some(n) = self.rows {
+            write!(f, " {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A result set: its columns and a stream of encoded rows, pulled as the client reads (so a
+/// million rows never sit in memory) and dropped when the query is cancelled.
+pub struct RowStream {
+    pub(crate) columns: Arc<[Column]>,
+    pub(crate) rows: BoxStream<'static, PgResult<DataRow>>,
+    pub(crate) tag: Tag,
+}
+
+impl fmt::Debug for RowStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RowStream")
+            .field("columns", &self.columns)
+            .field("tag", &self.tag)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowStream {
+    /// Rows from a stream; the command tag is `SELECT n`.
+    pub fn new(
+        columns: Arc<[Column]>,
+        rows: impl Stream<Item = PgResult<DataRow>> + Send + 'static,
+    ) -> RowStream {
+        RowStream {
+            columns,
+            rows: rows.boxed(),
+            tag: Tag::select(0),
+        }
+    }
+
+    /// Replaces the command tag (its row count, if any, is filled in with the rows sent):
+    /// e.g. `Tag::insert(0)` for `INSERT … RETURNING`, `Tag::new("SHOW")`.
+    pub fn with_tag(mut self, tag: Tag) -> RowStream {
+        self.tag = tag;
+        self
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> &Arc<[Column]> {
+        &self.columns
+    }
+}
+
+/// A handler's answer to one statement.
+#[derive(Debug)]
+pub enum Response {
+    /// Rows (RowDescription in the simple protocol, DataRows, then `SELECT n` or the
+    /// stream's tag).
+    Rows(RowStream),
+    /// A command without rows (CommandComplete with this tag).
+    Command(Tag),
+    /// The statement was empty (EmptyQueryResponse).
+    Empty,
+}
+
+impl Response {
+    /// A result whose rows are already encoded.
+    pub fn rows(columns: Arc<[Column]>, rows: Vec<DataRow>) -> Response {
+        Response::Rows(RowStream::new(
+            columns,
+            stream::iter(rows.into_iter().map(Ok)),
+        ))
+    }
+
+    /// A result streamed from `rows`.
+    pub fn stream(
+        columns: Arc<[Column]>,
+        rows: impl Stream<Item = PgResult<DataRow>> + Send + 'static,
+    ) -> Response {
+        Response::Rows(RowStream::new(columns, rows))
+    }
+
+    /// A command tag.
+    pub fn command(tag: Tag) -> Response {
+        Response::Command(tag)
+    }
+
+    /// An error as a response future's output, for symmetry in handlers.
+    pub fn error(e: PgError) -> PgResult<Response> {
+        Err(e)
+    }
+}

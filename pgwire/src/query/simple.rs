@@ -1,0 +1,170 @@
+//! The simple query protocol: split a Query into statements and run them in order; an error
+//! aborts the rest.
+
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::split;
+use super::{QueryHandler, Response, RowStream, Tag};
+use crate::codec::{BackendMessage, TransactionStatus};
+use crate::error::{PgError, PgResult, SqlState};
+use crate::server::connection::{ConnError, SessionIo};
+use crate::session::Session;
+use crate::types::Formats;
+
+/// Runs every statement of `sql`; the caller sends ReadyForQuery afterwards.
+pub(crate) async fn run<H, S>(
+    handler: &H,
+    session: &mut Session,
+    io: &mut SessionIo<S>,
+    sql: &str,
+) -> Result<(), ConnError>
+where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let statements = split::statements(sql);
+    if statements.is_empty() {
+        io.conn.send(&BackendMessage::EmptyQueryResponse);
+        return Ok(());
+    }
+    for stmt in statements {
+        let result = run_one(handler, session, io, stmt).await;
+        io.drain_notices();
+        if let Err(e) = result {
+            io.fail(session, e)?;
+            break;
+        }
+    }
+    Ok(())
+}
+
+async fn run_one<H, S>(
+    handler: &H,
+    session: &mut Session,
+    io: &mut SessionIo<S>,
+    stmt: &str,
+) -> Result<(), QueryError>
+where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    check_failed_transaction(session, stmt)?;
+    let cancel = session.cancel.clone();
+    let generation = cancel.generation();
+    let before = session.status;
+    session.status_set = false;
+    let response = tokio::select! {
+        biased;
+        _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+        r = handler.simple_query(session, stmt) => r?,
+    };
+    io.drain_notices();
+    match response {
+        Response::Empty => io.conn.send(&BackendMessage::EmptyQueryResponse),
+        Response::Command(tag) => {
+            let tag = finish_command(session, before, stmt, tag);
+            io.conn
+                .send(&BackendMessage::CommandComplete(tag.to_string()));
+        }
+        Response::Rows(rows) => {
+            io.send_columns(Some(&rows.columns), &Formats::AllText);
+            let mut rows = rows;
+            let sent = tokio::select! {
+                biased;
+                _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+                r = stream_all(io, &mut rows) => r?,
+            };
+            let mut tag = rows.tag.clone();
+            tag.set_rows(sent);
+            let tag = finish_command(session, before, stmt, tag);
+            io.conn
+                .send(&BackendMessage::CommandComplete(tag.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Sends every row of a stream; returns the row count.
+async fn stream_all<S>(io: &mut SessionIo<S>, rows: &mut RowStream) -> Result<u64, QueryError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut sent = 0u64;
+    while let Some(batch) = rows.rows.next().await {
+        let batch = batch?;
+        sent += batch.row_count() as u64;
+        io.drain_notices();
+        io.conn.send_rows(&batch).await.map_err(ConnError::Io)?;
+    }
+    Ok(sent)
+}
+
+/// A failure while running a statement: an error for the client, or a dead connection.
+#[derive(Debug)]
+pub(crate) enum QueryError {
+    Pg(PgError),
+    Conn(ConnError),
+}
+
+impl From<PgError> for QueryError {
+    fn from(e: PgError) -> Self {
+        QueryError::Pg(e)
+    }
+}
+
+impl From<ConnError> for QueryError {
+    fn from(e: ConnError) -> Self {
+        QueryError::Conn(e)
+    }
+}
+
+/// Whether `stmt` ends a transaction block (allowed in a failed transaction).
+pub(crate) fn is_transaction_exit(stmt: &str) -> bool {
+    let (a, _) = super::first_keyword(stmt);
+    matches!(a.as_str(), "commit" | "rollback" | "abort" | "end")
+}
+
+/// 25P02 unless `stmt` may run in the session's transaction state.
+pub(crate) fn check_failed_transaction(session: &Session, stmt: &str) -> PgResult<()> {
+    if session.status == TransactionStatus::Failed && !is_transaction_exit(stmt) {
+        return Err(PgError::new(
+            SqlState::IN_FAILED_SQL_TRANSACTION,
+            "current transaction is aborted, commands ignored until end of transaction block",
+        ));
+    }
+    Ok(())
+}
+
+/// Updates the transaction status after `stmt` succeeded with `tag` (unless the handler set
+/// it), and returns the tag to send: COMMIT of a failed transaction reports ROLLBACK.
+pub(crate) fn finish_command(
+    session: &mut Session,
+    before: TransactionStatus,
+    stmt: &str,
+    tag: Tag,
+) -> Tag {
+    let (a, b) = super::first_keyword(stmt);
+    let exits = matches!(a.as_str(), "commit" | "end" | "abort")
+        || (a == "rollback" && b != "to" && b != "prepared");
+    let tag = if before == TransactionStatus::Failed && matches!(a.as_str(), "commit" | "end") {
+        Tag::new("ROLLBACK")
+    } else {
+        tag
+    };
+    if session.status_set {
+        session.status_set = false;
+        return tag;
+    }
+    match a.as_str() {
+        "begin" | "start" if before == TransactionStatus::Idle => {
+            session.status = TransactionStatus::InTransaction;
+        }
+        "rollback" if b == "to" && before == TransactionStatus::Failed => {
+            session.status = TransactionStatus::InTransaction;
+        }
+        _ if exits => session.status = TransactionStatus::Idle,
+        _ => {}
+    }
+    tag
+}

@@ -1,0 +1,196 @@
+//! Splitting a simple-protocol query string into statements, with PostgreSQL's lexical
+//! rules for quotes, dollar quotes and comments.
+
+/// Splits `sql` at top-level semicolons. Each piece keeps its text (without the `;`);
+/// pieces that are only whitespace and comments are kept as empty statements only when the
+/// whole string is empty (PostgreSQL answers EmptyQueryResponse once for that).
+pub(crate) fn statements(sql: &str) -> Vec<&str> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let mut depth = 0i32;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => i = skip_quoted(b, i + 1, b'\'', is_escape_string(b, i)),
+            b'"' => i = skip_quoted(b, i + 1, b'"', false),
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i = b[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |p| i + p + 1);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
+            b'$' => i = skip_dollar(b, i),
+            b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' => {
+                depth -= 1;
+                i += 1;
+            }
+            b';' if depth <= 0 => {
+                out.push(&sql[start..i]);
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push(&sql[start..]);
+    out.retain(|s| !is_blank(s));
+    out
+}
+
+/// Whether `sql` holds nothing but whitespace and comments.
+pub(crate) fn is_blank(sql: &str) -> bool {
+    skip_space(sql.as_bytes(), 0) >= sql.len()
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b[i..].starts_with(b"--") {
+            i = b[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |p| i + p + 1);
+        } else if b[i..].starts_with(b"/*") {
+            i = skip_block_comment(b, i);
+        } else {
+            return i;
+        }
+    }
+}
+
+fn is_escape_string(b: &[u8], quote: usize) -> bool {
+    quote > 0
+        && matches!(b[quote - 1], b'e' | b'E')
+        && (quote < 2 || !(b[quote - 2].is_ascii_alphanumeric() || b[quote - 2] == b'_'))
+}
+
+fn skip_quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
+    while i < b.len() {
+        if backslash && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"/*") {
+            depth += 1;
+            i += 2;
+        } else if b[i..].starts_with(b"*/") {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    b.len()
+}
+
+fn skip_dollar(b: &[u8], i: usize) -> usize {
+    // `$n` parameters and identifiers containing `$` are not quotes.
+    if i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'$') {
+        return i + 1;
+    }
+    let mut j = i + 1;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+        j += 1;
+    }
+    if j >= b.len() || b[j] != b'$' || b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        return i + 1;
+    }
+    let tag = &b[i..=j];
+    let body = j + 1;
+    match b[body..].windows(tag.len()).position(|w| w == tag) {
+        Some(p) => body + p + tag.len(),
+        None => b.len(),
+    }
+}
+
+/// The leading keywords of a statement, lower-cased, skipping whitespace and comments.
+pub(crate) fn keywords(sql: &str) -> impl Iterator<Item = String> + '_ {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        i = skip_space(b, i);
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
+            i += 1;
+        }
+        (i > start).then(|| sql[start..i].to_ascii_lowercase())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_semicolons() {
+        assert_eq!(
+            statements("select 1; select 2"),
+            vec!["select 1", " select 2"]
+        );
+        assert_eq!(
+            statements("select ';'; select 2;"),
+            vec!["select ';'", " select 2"]
+        );
+        assert_eq!(statements("select $$a;b$$;"), vec!["select $$a;b$$"]);
+        assert_eq!(
+            statements("select $x$a;$$;b$x$"),
+            vec!["select $x$a;$$;b$x$"]
+        );
+        assert_eq!(statements("select E'\\';'"), vec!["select E'\\';'"]);
+        assert_eq!(statements("select 1 -- ;\n"), vec!["select 1 -- ;\n"]);
+        assert_eq!(
+            statements("/* ; /* ; */ */ select 1"),
+            vec!["/* ; /* ; */ */ select 1"]
+        );
+        assert_eq!(
+            statements("select \"a;\" from t"),
+            vec!["select \"a;\" from t"]
+        );
+        assert_eq!(
+            statements("select $1; select 2"),
+            vec!["select $1", " select 2"]
+        );
+        assert!(statements("").is_empty());
+        assert!(statements(" ; -- c\n;").is_empty());
+    }
+
+    #[test]
+    fn reads_keywords() {
+        let k: Vec<_> = keywords("  /* x */ ROLLBACK -- y\n TO sp").collect();
+        assert_eq!(k, vec!["rollback", "to", "sp"]);
+    }
+
+    #[test]
+    fn never_panics_on_unterminated_input() {
+        for s in ["'", "\"", "$a$", "/*", "--", "E'\\", "$", "$$", "(("] {
+            let _ = statements(s);
+            let _ = keywords(s).count();
+        }
+    }
+}

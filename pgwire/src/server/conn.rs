@@ -1,0 +1,154 @@
+//! Buffered, batched message I/O over one client socket.
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::codec::{self, BackendMessage, CodecError, FrontendMessage, StartupPacket};
+use crate::error::PgError;
+use crate::types::DataRow;
+
+/// Flush the write buffer once it holds this much, even mid-result.
+pub(crate) const FLUSH_THRESHOLD: usize = 64 * 1024;
+
+/// Why reading a message failed.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The socket failed or closed mid-message.
+    Io(std::io::Error),
+    /// The framing is broken: answer FATAL and close.
+    Fatal(CodecError),
+    /// The frame was fine but its body was not: answer ERROR and go on.
+    Malformed(CodecError),
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// A client socket with a read buffer and one write buffer that is flushed at
+/// ReadyForQuery, on Flush, or when it passes [`FLUSH_THRESHOLD`].
+pub(crate) struct Conn<S> {
+    pub io: S,
+    pub rbuf: BytesMut,
+    pub wbuf: BytesMut,
+    pub max_message_len: usize,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
+    pub fn new(io: S, max_message_len: usize) -> Self {
+        Conn {
+            io,
+            rbuf: BytesMut::with_capacity(8 * 1024),
+            wbuf: BytesMut::with_capacity(16 * 1024),
+            max_message_len,
+        }
+    }
+
+    /// Reads more bytes; `Ok(false)` at EOF.
+    async fn fill(&mut self) -> std::io::Result<bool> {
+        if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+            self.rbuf.reserve(8 * 1024);
+        }
+        Ok(self.io.read_buf(&mut self.rbuf).await? > 0)
+    }
+
+    /// Reads the startup packet; `Ok(None)` on a clean EOF before any byte.
+    pub async fn read_startup(&mut self) -> Result<Option<StartupPacket>, ReadError> {
+        loop {
+            if let Some(p) = StartupPacket::decode(&mut self.rbuf).map_err(ReadError::Fatal)? {
+                return Ok(Some(p));
+            }
+            if !self.fill().await? {
+                return if self.rbuf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(ReadError::Fatal(CodecError::Malformed {
+                        message: "startup packet",
+                        reason: "incomplete startup packet",
+                    }))
+                };
+            }
+        }
+    }
+
+    /// Whether a complete message is already buffered.
+    pub fn has_buffered_message(&self) -> bool {
+        self.rbuf.len() >= 5 && {
+            let len = i32::from_be_bytes([self.rbuf[1], self.rbuf[2], self.rbuf[3], self.rbuf[4]]);
+            len >= 4 && self.rbuf.len() > len as usize
+        }
+    }
+
+    /// Reads one message; `Ok(None)` on EOF. Cancel-safe: bytes read stay buffered.
+    pub async fn read_message(&mut self) -> Result<Option<FrontendMessage>, ReadError> {
+        loop {
+            match codec::split_frame(&mut self.rbuf, self.max_message_len) {
+                Err(e) => return Err(ReadError::Fatal(e)),
+                Ok(Some((tag, body))) => {
+                    return match FrontendMessage::decode(tag, body) {
+                        Ok(m) => Ok(Some(m)),
+                        Err(e @ CodecError::UnknownFrontendTag(_)) => Err(ReadError::Fatal(e)),
+                        Err(e) => Err(ReadError::Malformed(e)),
+                    };
+                }
+                Ok(None) => {}
+            }
+            if !self.fill().await? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Queues a message.
+    #[inline]
+    pub fn send(&mut self, msg: &BackendMessage) {
+        msg.encode(&mut self.wbuf);
+    }
+
+    /// Queues an ErrorResponse (or NoticeResponse for notice severities).
+    pub fn send_error(&mut self, e: &PgError) {
+        let fields = e.to_fields();
+        if matches!(
+            e.severity,
+            crate::Severity::Error | crate::Severity::Fatal | crate::Severity::Panic
+        ) {
+            self.send(&BackendMessage::ErrorResponse(fields));
+        } else {
+            self.send(&BackendMessage::NoticeResponse(fields));
+        }
+    }
+
+    /// Queues encoded rows, flushing when the buffer is large (backpressure).
+    #[inline]
+    pub async fn send_rows(&mut self, rows: &DataRow) -> std::io::Result<()> {
+        let bytes = rows.as_bytes();
+        if self.wbuf.is_empty() && bytes.len() >= FLUSH_THRESHOLD {
+            // Large batch: write it straight from its buffer.
+            return self.io.write_all(bytes).await;
+        }
+        self.wbuf.extend_from_slice(bytes);
+        self.flush_if_full().await
+    }
+
+    /// Flushes if the buffer passed the threshold.
+    #[inline]
+    pub async fn flush_if_full(&mut self) -> std::io::Result<()> {
+        if self.wbuf.len() >= FLUSH_THRESHOLD {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes everything buffered. Cancel-safe: what was written is consumed.
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        while !self.wbuf.is_empty() {
+            let n = self.io.write_buf(&mut self.wbuf).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+        }
+        self.io.flush().await
+    }
+}

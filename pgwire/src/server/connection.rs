@@ -1,0 +1,318 @@
+//! One client connection: startup, then the session loop that reads messages, drives the
+//! query layer, and delivers pushed messages (notifications) while the session is idle.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+
+use super::conn::{Conn, ReadError};
+use super::{Push, Shared};
+use crate::cancel::CancelToken;
+use crate::codec::{
+    Authentication, BackendMessage, CodecError, FrontendMessage, TransactionStatus,
+};
+use crate::error::{PgError, SqlState};
+use crate::query::simple::QueryError;
+use crate::query::{QueryHandler, extended, simple};
+use crate::session::{NoticeSender, Session};
+use crate::startup::{self, Outcome};
+use crate::types::{Column, Formats};
+
+/// Why a session ended abnormally.
+#[derive(Debug)]
+pub(crate) enum ConnError {
+    /// The socket failed.
+    Io(std::io::Error),
+    /// A FATAL error was sent; close.
+    Fatal,
+}
+
+/// The connection plus the session's side channels.
+pub(crate) struct SessionIo<S> {
+    pub conn: Conn<S>,
+    pub notices: mpsc::UnboundedReceiver<PgError>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> SessionIo<S> {
+    /// Writes queued notices.
+    pub fn drain_notices(&mut self) {
+        while let Ok(n) = self.notices.try_recv() {
+            self.conn.send_error(&n);
+        }
+    }
+
+    /// Sends RowDescription for `columns` in `formats`, or NoData for `None`.
+    pub fn send_columns(&mut self, columns: Option<&[Column]>, formats: &Formats) {
+        match columns {
+            None => self.conn.send(&BackendMessage::NoData),
+            Some(cols) => self.conn.send(&BackendMessage::RowDescription(
+                cols.iter()
+                    .enumerate()
+                    .map(|(i, c)| c.description(formats.get(i)))
+                    .collect(),
+            )),
+        }
+    }
+
+    /// Reports a failed statement: sends the error and marks an open transaction failed.
+    /// A FATAL error ends the session.
+    pub fn fail(&mut self, session: &mut Session, e: QueryError) -> Result<(), ConnError> {
+        match e {
+            QueryError::Conn(c) => Err(c),
+            QueryError::Pg(e) => {
+                self.conn.send_error(&e);
+                if e.is_fatal() {
+                    return Err(ConnError::Fatal);
+                }
+                if session.status == TransactionStatus::InTransaction {
+                    session.status = TransactionStatus::Failed;
+                }
+                session.status_set = false;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Serves one accepted connection to the end.
+pub(crate) async fn serve<H, S>(
+    handler: Arc<H>,
+    shared: Arc<Shared>,
+    io: S,
+    peer: Option<SocketAddr>,
+) where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut conn = Conn::new(io, shared.config.max_message_len);
+    let startup = tokio::time::timeout(
+        shared.config.authentication_timeout,
+        startup::negotiate(&mut conn, &shared),
+    )
+    .await;
+    let msg = match startup {
+        Err(_) => return, // authentication_timeout: PostgreSQL closes silently.
+        Ok(Ok(Outcome::Done)) => return,
+        Ok(Ok(Outcome::Session(msg))) => msg,
+        Ok(Err(e)) => return fatal(&mut conn, &e).await,
+    };
+    let info = match startup::check(msg) {
+        Ok(info) => info,
+        Err(e) => return fatal(&mut conn, &e).await,
+    };
+    if let Some(m) = &info.negotiate {
+        conn.send(m);
+    }
+    conn.send(&BackendMessage::Authentication(Authentication::Ok));
+
+    let (push_tx, push_rx) = mpsc::unbounded_channel();
+    let (notice_tx, notice_rx) = mpsc::unbounded_channel();
+    let cancel = CancelToken::default();
+    let key_len = if info.protocol >= crate::codec::ProtocolVersion::V3_2 {
+        32
+    } else {
+        4
+    };
+    let (pid, key) = shared.registry.register(key_len, cancel.clone(), push_tx);
+    let _guard = RegistryGuard(&shared, pid);
+
+    let mut session = Session::new(
+        info.user,
+        info.database,
+        pid,
+        info.protocol,
+        peer,
+        NoticeSender(notice_tx),
+        cancel,
+    );
+    for (k, v) in shared.config.startup_parameters(&session.user) {
+        session.params.insert(k, v);
+    }
+    for (k, v) in info.params {
+        session.set_parameter(&k, v);
+    }
+    session.reported.clear();
+    for (name, value) in shared.config.startup_parameters(&session.user) {
+        let value = session.parameter(&name).map(str::to_owned).unwrap_or(value);
+        conn.send(&BackendMessage::ParameterStatus { name, value });
+    }
+    conn.send(&BackendMessage::BackendKeyData { pid, key });
+    conn.send(&BackendMessage::ReadyForQuery(TransactionStatus::Idle));
+
+    let mut io = SessionIo {
+        conn,
+        notices: notice_rx,
+    };
+    if let Err(ConnError::Io(e)) = session_loop(&*handler, &mut session, &mut io, push_rx).await {
+        tracing::debug!(pid, "connection lost: {e}");
+    }
+    let _ = io.conn.flush().await;
+    handler.on_close(&mut session).await;
+}
+
+struct RegistryGuard<'a>(&'a Shared, i32);
+
+impl Drop for RegistryGuard<'_> {
+    fn drop(&mut self) {
+        self.0.registry.remove(self.1);
+    }
+}
+
+async fn fatal<S: AsyncRead + AsyncWrite + Unpin + Send>(conn: &mut Conn<S>, e: &PgError) {
+    let mut e = e.clone();
+    e.severity = crate::Severity::Fatal;
+    conn.send_error(&e);
+    let _ = conn.flush().await;
+}
+
+fn codec_fatal(e: CodecError) -> PgError {
+    match e {
+        CodecError::UnknownFrontendTag(t) => PgError::fatal(
+            SqlState::PROTOCOL_VIOLATION,
+            format!("invalid frontend message type {t}"),
+        ),
+        CodecError::InvalidLength(_) | CodecError::TooLarge { .. } => {
+            PgError::fatal(SqlState::PROTOCOL_VIOLATION, "invalid message length")
+        }
+        other => PgError::fatal(SqlState::PROTOCOL_VIOLATION, other.to_string()),
+    }
+}
+
+async fn session_loop<H, S>(
+    handler: &H,
+    session: &mut Session,
+    io: &mut SessionIo<S>,
+    mut pushes: mpsc::UnboundedReceiver<Push>,
+) -> Result<(), ConnError>
+where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut ext = extended::Extended::<H::Statement>::default();
+    loop {
+        if !io.conn.has_buffered_message() {
+            io.conn.flush().await.map_err(ConnError::Io)?;
+        }
+        let idle = !ext.in_pipeline && session.status == TransactionStatus::Idle;
+        let msg = tokio::select! {
+            biased;
+            m = io.conn.read_message() => m,
+            Some(push) = pushes.recv(), if idle => {
+                if deliver(io, push) {
+                    continue;
+                }
+                return Err(ConnError::Fatal);
+            }
+        };
+        let msg = match msg {
+            Ok(Some(m)) => m,
+            Ok(None) => return Ok(()),
+            Err(ReadError::Io(e)) => return Err(ConnError::Io(e)),
+            Err(ReadError::Fatal(e)) => {
+                io.conn.send_error(&codec_fatal(e));
+                return Err(ConnError::Fatal);
+            }
+            Err(ReadError::Malformed(e)) => {
+                io.conn.send_error(&PgError::from(e));
+                if ext.in_pipeline {
+                    ext.ignore_till_sync = true;
+                } else {
+                    ready(io, session);
+                }
+                continue;
+            }
+        };
+        if ext.ignore_till_sync
+            && !matches!(msg, FrontendMessage::Sync | FrontendMessage::Terminate)
+        {
+            continue;
+        }
+        match msg {
+            FrontendMessage::Query(q) => {
+                simple::run(handler, session, io, &q.sql).await?;
+                end_of_transaction(&mut ext, session);
+                ready(io, session);
+            }
+            FrontendMessage::Sync => {
+                ext.ignore_till_sync = false;
+                ext.in_pipeline = false;
+                end_of_transaction(&mut ext, session);
+                ready(io, session);
+            }
+            FrontendMessage::Flush => io.conn.flush().await.map_err(ConnError::Io)?,
+            FrontendMessage::Terminate => return Ok(()),
+            FrontendMessage::Parse(_)
+            | FrontendMessage::Bind(_)
+            | FrontendMessage::Describe(_)
+            | FrontendMessage::Execute(_)
+            | FrontendMessage::Close(_) => {
+                ext.in_pipeline = true;
+                if let Err(e) = ext.handle(handler, session, io, msg).await {
+                    io.drain_notices();
+                    io.fail(session, e)?;
+                    ext.ignore_till_sync = true;
+                }
+            }
+            // Outside COPY these are ignored, as PostgreSQL does.
+            FrontendMessage::CopyData(_)
+            | FrontendMessage::CopyDone
+            | FrontendMessage::CopyFail(_) => {}
+            FrontendMessage::FunctionCall(_) => {
+                io.conn.send_error(&PgError::not_supported(
+                    "fast-path function calls are not supported",
+                ));
+                ready(io, session);
+            }
+            FrontendMessage::PasswordMessage(_) => {
+                io.conn
+                    .send_error(&codec_fatal(CodecError::UnknownFrontendTag(b'p')));
+                return Err(ConnError::Fatal);
+            }
+        }
+    }
+}
+
+/// Sends ParameterStatus for parameters changed by the last command, then ReadyForQuery.
+fn ready<S: AsyncRead + AsyncWrite + Unpin + Send>(io: &mut SessionIo<S>, session: &mut Session) {
+    for (name, value) in std::mem::take(&mut session.reported) {
+        io.conn
+            .send(&BackendMessage::ParameterStatus { name, value });
+    }
+    io.conn.send(&BackendMessage::ReadyForQuery(session.status));
+}
+
+/// At the end of a transaction, portals go away (PostgreSQL's portals are not holdable).
+fn end_of_transaction<S>(ext: &mut extended::Extended<S>, session: &Session) {
+    if session.status == TransactionStatus::Idle {
+        ext.close_all_portals();
+    }
+}
+
+/// Writes a pushed message; false when the push ends the session.
+fn deliver<S: AsyncRead + AsyncWrite + Unpin + Send>(io: &mut SessionIo<S>, push: Push) -> bool {
+    match push {
+        Push::Notification {
+            pid,
+            channel,
+            payload,
+        } => {
+            io.conn.send(&BackendMessage::NotificationResponse {
+                pid,
+                channel,
+                payload,
+            });
+            true
+        }
+        Push::ParameterStatus { name, value } => {
+            io.conn
+                .send(&BackendMessage::ParameterStatus { name, value });
+            true
+        }
+        Push::Terminate(e) => {
+            io.conn.send_error(&e);
+            false
+        }
+    }
+}

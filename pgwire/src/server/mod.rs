@@ -1,0 +1,267 @@
+//! The tokio server: listeners (TCP and Unix socket), one task per connection, and a handle
+//! to watch and steer a running server.
+
+mod config;
+pub(crate) mod conn;
+pub(crate) mod connection;
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
+
+pub use config::Config;
+
+use crate::cancel::Registry;
+use crate::error::PgError;
+use crate::query::QueryHandler;
+
+/// A message the server pushes to a session outside any query (delivered while it is idle).
+#[derive(Debug, Clone)]
+pub enum Push {
+    /// NotificationResponse.
+    Notification {
+        /// Process id of the notifying session.
+        pid: i32,
+        /// Channel.
+        channel: String,
+        /// Payload.
+        payload: String,
+    },
+    /// ParameterStatus.
+    ParameterStatus {
+        /// Parameter name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// Send this error (FATAL) and end the session.
+    Terminate(PgError),
+}
+
+/// State shared by every connection of one server.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: Config,
+    pub registry: Registry,
+}
+
+/// Builds a [`Server`]: where to listen and with what settings.
+pub struct ServerBuilder<H> {
+    handler: Arc<H>,
+    listen: Option<String>,
+    unix_dir: Option<PathBuf>,
+    config: Config,
+}
+
+impl<H: QueryHandler> ServerBuilder<H> {
+    /// Listens on TCP `addr` (`HOST:PORT`; port 0 picks a free port).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = Some(addr.into());
+        self
+    }
+
+    /// Also listens on a Unix socket in `dir`, named `.s.PGSQL.<port>` as PostgreSQL names it
+    /// (the port is the TCP port, or 5432 without TCP).
+    pub fn unix_socket(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.unix_dir = Some(dir.into());
+        self
+    }
+
+    /// Replaces the settings.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Edits the settings in place.
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    /// Binds the listeners.
+    pub async fn bind(self) -> io::Result<Server<H>> {
+        let tcp = match &self.listen {
+            Some(addr) => Some(TcpListener::bind(addr.as_str()).await?),
+            None => None,
+        };
+        let local_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
+        let unix = match &self.unix_dir {
+            Some(dir) => {
+                let port = local_addr.map_or(5432, |a| a.port());
+                let path = dir.join(format!(".s.PGSQL.{port}"));
+                if path.exists() {
+                    std::fs::remove_file(&path)?;
+                }
+                Some((UnixListener::bind(&path)?, path))
+            }
+            None => None,
+        };
+        if tcp.is_none() && unix.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a server needs a TCP address or a Unix socket directory",
+            ));
+        }
+        let (stop_tx, stop_rx) = watch::channel(false);
+        Ok(Server {
+            handler: self.handler,
+            shared: Arc::new(Shared {
+                config: self.config,
+                registry: Registry::default(),
+            }),
+            tcp,
+            unix,
+            local_addr,
+            stop_tx: Arc::new(stop_tx),
+            stop_rx,
+        })
+    }
+}
+
+/// A bound server, ready to [`serve`](Server::serve).
+///
+/// ```no_run
+/// # use pgwire::prelude::*;
+/// # async fn run<H: QueryHandler>(handler: H) -> std::io::Result<()> {
+/// let server = Server::builder(handler).listen("127.0.0.1:5432").bind().await?;
+/// println!("listening on {}", server.local_addr().unwrap());
+/// server.serve().await
+/// # }
+/// ```
+pub struct Server<H> {
+    handler: Arc<H>,
+    shared: Arc<Shared>,
+    tcp: Option<TcpListener>,
+    unix: Option<(UnixListener, PathBuf)>,
+    local_addr: Option<SocketAddr>,
+    stop_tx: Arc<watch::Sender<bool>>,
+    stop_rx: watch::Receiver<bool>,
+}
+
+impl<H: QueryHandler> Server<H> {
+    /// Starts building a server around `handler`.
+    pub fn builder(handler: H) -> ServerBuilder<H> {
+        Self::builder_shared(Arc::new(handler))
+    }
+
+    /// Starts building a server around a shared `handler`.
+    pub fn builder_shared(handler: Arc<H>) -> ServerBuilder<H> {
+        ServerBuilder {
+            handler,
+            listen: None,
+            unix_dir: None,
+            config: Config::default(),
+        }
+    }
+
+    /// The bound TCP address.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// The Unix socket file, if any.
+    pub fn unix_socket_path(&self) -> Option<&Path> {
+        self.unix.as_ref().map(|(_, p)| p.as_path())
+    }
+
+    /// A handle to watch and stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            shared: self.shared.clone(),
+            stop: self.stop_tx.clone(),
+        }
+    }
+
+    /// Accepts connections until [`ServerHandle::stop`] is called.
+    pub async fn serve(self) -> io::Result<()> {
+        let Server {
+            handler,
+            shared,
+            tcp,
+            unix,
+            mut stop_rx,
+            ..
+        } = self;
+        let unix_path = unix.as_ref().map(|(_, p)| p.clone());
+        loop {
+            tokio::select! {
+                _ = stop_rx.changed() => break,
+                accepted = accept_tcp(tcp.as_ref()) => {
+                    let (stream, peer) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::warn!("accept failed: {e}");
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, Some(peer)));
+                }
+                accepted = accept_unix(unix.as_ref().map(|(l, _)| l)) => {
+                    match accepted {
+                        Ok(stream) => {
+                            tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, None));
+                        }
+                        Err(e) => {
+                            tracing::warn!("accept failed: {e}");
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = unix_path {
+            let _ = std::fs::remove_file(p);
+        }
+        Ok(())
+    }
+}
+
+async fn accept_tcp(l: Option<&TcpListener>) -> io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match l {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn accept_unix(l: Option<&UnixListener>) -> io::Result<tokio::net::UnixStream> {
+    match l {
+        Some(l) => l.accept().await.map(|(s, _)| s),
+        None => std::future::pending().await,
+    }
+}
+
+/// Watches and steers a running server.
+#[derive(Debug, Clone)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+impl ServerHandle {
+    /// Sessions past startup and not yet ended.
+    pub fn active_sessions(&self) -> usize {
+        self.shared.registry.len()
+    }
+
+    /// Pushes a message to session `pid`; false if it is gone.
+    pub fn push(&self, pid: i32, push: Push) -> bool {
+        self.shared.registry.push(pid, push)
+    }
+
+    /// Pushes a message built by `f` (given each session's pid) to every session.
+    pub fn broadcast(&self, f: impl Fn(i32) -> Push) {
+        self.shared.registry.broadcast(f);
+    }
+
+    /// Stops accepting connections (sessions already open go on).
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
