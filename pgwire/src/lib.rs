@@ -45,7 +45,7 @@ mod startup;
 pub mod types;
 
 pub use codec::TransactionStatus;
-pub use error::{PgErrorFields, PgError, PgResult, Severity, SqlState};
+pub use error::{PgError, PgErrorFields, PgResult, Severity, SqlState};
 pub use query::{Portal, Prepared, QueryHandler, Response, RowStream, Statement, Tag};
 pub use server::{Config, Push, Server, ServerBuilder, ServerHandle};
 pub use session::Session;

@@ -30,7 +30,7 @@
 //! The lexer never panics; every malformed input yields a [`LexError`].
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A lexical error, with a message worded like PostgreSQL's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,7 +231,6 @@ impl RawToken<'_> {
 #[derive(Debug, Clone)]
 pub struct Lexer<'a> {
     src: &'a str,
-    bytes: &'a [u8],
     pos: usize,
     done: bool,
 }
@@ -243,71 +242,103 @@ impl<'a> Iterator for Lexer<'a> {
         if self.done {
             return None;
         }
-        match self.scan() {
-            Ok(Some(tok)) => Some(Ok(tok)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
+        let item = self.scan();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
         }
+        item
     }
 }
 
 /// Which escape rules apply inside a quoted literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// `'...'`, `N'...'`, `"..."`: only the doubled quote.
+    /// `'...'`, `N'...'`, `"..."`, and `U&` literals before their escapes
+    /// are decoded: only the doubled quote.
     Plain,
     /// `E'...'`: backslash escapes.
     Escape,
-    /// `U&'...'` / `U&"..."`: Unicode escapes.
-    Unicode,
     /// `B'...'`: no escapes at all, not even the doubled quote.
     Bit,
     /// `X'...'`: like `Bit`.
     Hex,
 }
 
+const SPACE: u8 = 1;
+const IDENT_START: u8 = 2;
+const IDENT_CONT: u8 = 4;
+const DOLQ_CONT: u8 = 8;
+const OP_CHAR: u8 = 16;
+
+/// Character classes of every byte value (PostgreSQL's `scan.l` sets; every
+/// byte >= 0x80 is an identifier character).
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut class = 0;
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            class |= SPACE;
+        }
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            class |= IDENT_START | IDENT_CONT | DOLQ_CONT;
+        }
+        if b.is_ascii_digit() {
+            class |= IDENT_CONT | DOLQ_CONT;
+        }
+        if b == b'$' {
+            class |= IDENT_CONT;
+        }
+        if matches!(
+            b,
+            b'~' | b'!'
+                | b'@'
+                | b'#'
+                | b'^'
+                | b'&'
+                | b'|'
+                | b'`'
+                | b'?'
+                | b'+'
+                | b'-'
+                | b'*'
+                | b'/'
+                | b'%'
+                | b'<'
+                | b'>'
+                | b'='
+        ) {
+            class |= OP_CHAR;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
+};
+
+fn has_class(b: u8, class: u8) -> bool {
+    CLASSES[usize::from(b)] & class != 0
+}
+
 fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+    has_class(b, SPACE)
 }
 
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+    has_class(b, IDENT_START)
 }
 
 fn is_ident_cont(b: u8) -> bool {
-    is_ident_start(b) || b.is_ascii_digit() || b == b'$'
+    has_class(b, IDENT_CONT)
 }
 
 fn is_dolq_cont(b: u8) -> bool {
-    is_ident_start(b) || b.is_ascii_digit()
+    has_class(b, DOLQ_CONT)
 }
 
 fn is_op_char(b: u8) -> bool {
-    matches!(
-        b,
-        b'~' | b'!'
-            | b'@'
-            | b'#'
-            | b'^'
-            | b'&'
-            | b'|'
-            | b'`'
-            | b'?'
-            | b'+'
-            | b'-'
-            | b'*'
-            | b'/'
-            | b'%'
-            | b'<'
-            | b'>'
-            | b'='
-    )
+    has_class(b, OP_CHAR)
 }
 
 /// Characters that allow a multi-character operator to end in `+` or `-`.
@@ -334,43 +365,60 @@ fn slice(bytes: &[u8], from: usize, to: usize) -> &[u8] {
     bytes.get(from..to).unwrap_or_default()
 }
 
-/// A `\uXXXX` or `\UXXXXXXXX` escape at `i` (E'' strings).
-fn e_unicode_at(bytes: &[u8], i: usize) -> Option<(u32, usize)> {
-    if bytes.get(i) != Some(&b'\\') {
-        return None;
-    }
-    match bytes.get(i + 1)? {
-        b'u' => Some((hex_digits(bytes, i + 2, 4)?, i + 6)),
-        b'U' => Some((hex_digits(bytes, i + 2, 8)?, i + 10)),
-        _ => None,
+/// Result of looking for a Unicode escape at some offset.
+enum Escape {
+    /// No Unicode escape starts here.
+    Absent,
+    /// An escape starts here but is malformed.
+    Malformed,
+    /// A code point, and the offset just past the escape.
+    Valid(u32, usize),
+}
+
+/// Looks for a `\uXXXX` or `\UXXXXXXXX` escape at `i` (E'' strings).
+fn e_unicode_at(bytes: &[u8], i: usize) -> Escape {
+    let (width, start) = match (bytes.get(i), bytes.get(i + 1)) {
+        (Some(b'\\'), Some(b'u')) => (4, i + 2),
+        (Some(b'\\'), Some(b'U')) => (8, i + 2),
+        _ => return Escape::Absent,
+    };
+    match hex_digits(bytes, start, width) {
+        Some(cp) => Escape::Valid(cp, start + width),
+        None => Escape::Malformed,
     }
 }
 
-/// A `\XXXX` or `\+XXXXXX` escape at `i` (U&'' strings).
-fn u_unicode_at(bytes: &[u8], i: usize) -> Option<(u32, usize)> {
+/// Looks for a `\XXXX` or `\+XXXXXX` escape at `i` (U&'' strings); `\\` is
+/// not a Unicode escape.
+fn u_unicode_at(bytes: &[u8], i: usize) -> Escape {
     if bytes.get(i) != Some(&b'\\') {
-        return None;
+        return Escape::Absent;
     }
-    if bytes.get(i + 1) == Some(&b'+') {
-        Some((hex_digits(bytes, i + 2, 6)?, i + 8))
-    } else {
-        Some((hex_digits(bytes, i + 1, 4)?, i + 5))
+    let (width, start) = match bytes.get(i + 1) {
+        Some(b'\\') => return Escape::Absent,
+        Some(b'+') => (6, i + 2),
+        _ => (4, i + 1),
+    };
+    match hex_digits(bytes, start, width) {
+        Some(cp) => Escape::Valid(cp, start + width),
+        None => Escape::Malformed,
     }
 }
 
-/// Reads one Unicode escape at an offset: code point and offset after it.
-type EscapeReader = fn(&[u8], usize) -> Option<(u32, usize)>;
+/// Reads one Unicode escape at an offset.
+type EscapeReader = fn(&[u8], usize) -> Escape;
 
 /// Decodes one Unicode escape (plus a trailing low surrogate if needed) at `i`.
 fn unicode_escape(bytes: &[u8], i: usize, read: EscapeReader) -> Result<(char, usize), LexError> {
-    let Some((cp, next)) = read(bytes, i) else {
+    let Escape::Valid(cp, next) = read(bytes, i) else {
         return Err(LexError::new(i, "invalid Unicode escape"));
     };
     let (cp, next) = if (0xD800..=0xDBFF).contains(&cp) {
         match read(bytes, next) {
-            Some((lo, after)) if (0xDC00..=0xDFFF).contains(&lo) => {
+            Escape::Valid(lo, after) if (0xDC00..=0xDFFF).contains(&lo) => {
                 (0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00), after)
             }
+            Escape::Malformed => return Err(LexError::new(next, "invalid Unicode escape")),
             _ => return Err(LexError::new(i, "invalid Unicode surrogate pair")),
         }
     } else if (0xDC00..=0xDFFF).contains(&cp) {
@@ -382,6 +430,67 @@ fn unicode_escape(bytes: &[u8], i: usize, read: EscapeReader) -> Result<(char, u
         Some(c) if cp != 0 => Ok((c, next)),
         _ => Err(LexError::new(i, "invalid Unicode escape value")),
     }
+}
+
+/// Decodes the `\XXXX`, `\+XXXXXX` and `\\` escapes of a `U&` literal whose
+/// (already unquoted) body started at byte `base` of the input.
+fn decode_unicode_escapes(body: Cow<'_, str>, base: usize) -> Result<Cow<'_, str>, LexError> {
+    if !body.contains('\\') {
+        return Ok(body);
+    }
+    let bytes = body.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+        } else if bytes.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else {
+            let (c, next) = unicode_escape(bytes, i, u_unicode_at)
+                .map_err(|e| LexError::new(base + e.pos, e.message))?;
+            push_char(&mut out, c);
+            i = next;
+        }
+    }
+    checked_utf8(out, base).map(Cow::Owned)
+}
+
+/// Converts decoded literal bytes to a string, rejecting NUL bytes and invalid
+/// UTF-8 with PostgreSQL's message (reported at `pos`).
+fn checked_utf8(bytes: Vec<u8>, pos: usize) -> Result<String, LexError> {
+    let bad = |seq: &[u8]| {
+        let mut message = String::from("invalid byte sequence for encoding \"UTF8\":");
+        for b in seq {
+            // Writing to a String cannot fail.
+            let _ = write!(message, " 0x{b:02x}");
+        }
+        LexError::new(pos, message)
+    };
+    let valid_up_to = match std::str::from_utf8(&bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) => e.valid_up_to(),
+    };
+    if slice(&bytes, 0, valid_up_to).contains(&0) {
+        return Err(bad(&[0]));
+    }
+    if valid_up_to < bytes.len() {
+        let first = bytes.get(valid_up_to).copied().unwrap_or(0);
+        let len = match first {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => 1,
+        };
+        return Err(bad(slice(
+            &bytes,
+            valid_up_to,
+            (valid_up_to + len).min(bytes.len()),
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| bad(&[]))
 }
 
 fn push_char(buf: &mut Vec<u8>, c: char) {
@@ -425,14 +534,13 @@ impl<'a> Lexer<'a> {
     pub fn new(sql: &'a str) -> Self {
         Lexer {
             src: sql,
-            bytes: sql.as_bytes(),
             pos: 0,
             done: false,
         }
     }
 
     fn at(&self, i: usize) -> Option<u8> {
-        self.bytes.get(i).copied()
+        self.src.as_bytes().get(i).copied()
     }
 
     fn text(&self, from: usize, to: usize) -> &'a str {
@@ -479,12 +587,20 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn scan(&mut self) -> Result<Option<RawToken<'a>>, LexError> {
-        self.skip_trivia()?;
+    /// The next token, `None` at the end of input.
+    #[inline]
+    fn scan(&mut self) -> Option<Result<RawToken<'a>, LexError>> {
+        if let Err(e) = self.skip_trivia() {
+            return Some(Err(e));
+        }
         let start = self.pos;
-        let Some(b) = self.at(start) else {
-            return Ok(None);
-        };
+        let b = self.at(start)?;
+        Some(self.scan_token(start, b))
+    }
+
+    /// Scans the token starting with byte `b` at `start`.
+    #[inline(always)]
+    fn scan_token(&mut self, start: usize, b: u8) -> Result<RawToken<'a>, LexError> {
         let single = |lexer: &mut Self, kind: RawKind<'a>| {
             lexer.pos += 1;
             kind
@@ -517,7 +633,7 @@ impl<'a> Lexer<'a> {
             },
             b'0'..=b'9' => self.scan_number(start)?,
             b'\'' => RawKind::String(self.scan_quoted(start, start + 1, b'\'', Mode::Plain)?),
-            b'"' => self.scan_quoted_ident(start, start + 1, Mode::Plain)?,
+            b'"' => self.scan_quoted_ident(start, start + 1, false)?,
             b'$' => self.scan_dollar(start)?,
             b if is_op_char(b) => self.scan_operator(start),
             b if is_ident_start(b) => self.scan_word(start)?,
@@ -528,52 +644,45 @@ impl<'a> Lexer<'a> {
                 ));
             }
         };
-        Ok(Some(RawToken {
+        Ok(RawToken {
             kind,
             start,
             end: self.pos,
-        }))
+        })
     }
 
     /// Identifiers, keywords and prefixed literals (`E'`, `N'`, `B'`, `X'`, `U&'`, `U&"`).
     fn scan_word(&mut self, start: usize) -> Result<RawKind<'a>, LexError> {
         let first = self.at(start).map(|b| b.to_ascii_lowercase());
-        let second = self.at(start + 1);
-        match (first, second) {
-            (Some(b'e'), Some(b'\'')) => {
-                return Ok(RawKind::String(self.scan_quoted(
-                    start,
-                    start + 2,
-                    b'\'',
-                    Mode::Escape,
-                )?));
-            }
-            (Some(b'n'), Some(b'\'')) => {
-                return Ok(RawKind::String(self.scan_quoted(
-                    start,
-                    start + 2,
-                    b'\'',
-                    Mode::Plain,
-                )?));
-            }
-            (Some(b'b'), Some(b'\'')) => {
-                let digits = self.scan_quoted(start, start + 2, b'\'', Mode::Bit)?;
-                return Ok(RawKind::BitString { hex: false, digits });
-            }
-            (Some(b'x'), Some(b'\'')) => {
-                let digits = self.scan_quoted(start, start + 2, b'\'', Mode::Hex)?;
-                return Ok(RawKind::BitString { hex: true, digits });
-            }
-            (Some(b'u'), Some(b'&')) => match self.at(start + 2) {
-                Some(b'\'') => {
-                    return Ok(RawKind::String(self.scan_quoted(
-                        start,
-                        start + 3,
-                        b'\'',
-                        Mode::Unicode,
-                    )?));
+        match self.at(start + 1) {
+            Some(b'\'') => {
+                let body = start + 2;
+                match first {
+                    Some(b'e') => {
+                        let s = self.scan_quoted(start, body, b'\'', Mode::Escape)?;
+                        return Ok(RawKind::String(s));
+                    }
+                    Some(b'n') => {
+                        let s = self.scan_quoted(start, body, b'\'', Mode::Plain)?;
+                        return Ok(RawKind::String(s));
+                    }
+                    Some(b'b') => {
+                        let digits = self.scan_quoted(start, body, b'\'', Mode::Bit)?;
+                        return Ok(RawKind::BitString { hex: false, digits });
+                    }
+                    Some(b'x') => {
+                        let digits = self.scan_quoted(start, body, b'\'', Mode::Hex)?;
+                        return Ok(RawKind::BitString { hex: true, digits });
+                    }
+                    _ => {}
                 }
-                Some(b'"') => return self.scan_quoted_ident(start, start + 3, Mode::Unicode),
+            }
+            Some(b'&') if first == Some(b'u') => match self.at(start + 2) {
+                Some(b'\'') => {
+                    let raw = self.scan_quoted(start, start + 3, b'\'', Mode::Plain)?;
+                    return Ok(RawKind::String(decode_unicode_escapes(raw, start + 3)?));
+                }
+                Some(b'"') => return self.scan_quoted_ident(start, start + 3, true),
                 _ => {}
             },
             _ => {}
@@ -590,11 +699,14 @@ impl<'a> Lexer<'a> {
         &mut self,
         start: usize,
         body: usize,
-        mode: Mode,
+        unicode: bool,
     ) -> Result<RawKind<'a>, LexError> {
-        let name = self.scan_quoted(start, body, b'"', mode)?;
+        let name = self.scan_quoted(start, body, b'"', Mode::Plain)?;
         if name.is_empty() {
             return Err(LexError::new(start, "zero-length delimited identifier"));
+        }
+        if unicode {
+            return Ok(RawKind::QuotedIdent(decode_unicode_escapes(name, body)?));
         }
         Ok(RawKind::QuotedIdent(name))
     }
@@ -610,7 +722,7 @@ impl<'a> Lexer<'a> {
         quote: u8,
         mode: Mode,
     ) -> Result<Cow<'a, str>, LexError> {
-        let bytes = self.bytes;
+        let bytes = self.src.as_bytes();
         // Decoded output, created only once the value differs from a plain slice.
         let mut buf: Option<Vec<u8>> = None;
         let mut seg = body;
@@ -649,13 +761,11 @@ impl<'a> Lexer<'a> {
                     None => Ok(Cow::Borrowed(self.text(seg, i))),
                     Some(mut v) => {
                         v.extend_from_slice(slice(bytes, seg, i));
-                        String::from_utf8(v).map(Cow::Owned).map_err(|_| {
-                            LexError::new(tok_start, "invalid byte sequence for encoding \"UTF8\"")
-                        })
+                        checked_utf8(v, tok_start).map(Cow::Owned)
                     }
                 };
             }
-            if b != b'\\' || !matches!(mode, Mode::Escape | Mode::Unicode) {
+            if b != b'\\' || mode != Mode::Escape {
                 i += 1;
                 continue;
             }
@@ -667,25 +777,13 @@ impl<'a> Lexer<'a> {
             };
             let out = buf.get_or_insert_with(Vec::new);
             out.extend_from_slice(slice(bytes, seg, i));
-            i = if mode == Mode::Unicode {
-                if c == b'\\' {
-                    out.push(b'\\');
-                    i + 2
-                } else {
-                    let (ch, next) = unicode_escape(bytes, i, u_unicode_at)?;
-                    push_char(out, ch);
-                    next
-                }
-            } else {
-                self.backslash_escape(i, c, out)?
-            };
+            i = self.backslash_escape(i, c, out)?;
             seg = i;
         }
     }
 
     /// Decodes an `E''` escape whose backslash is at `i` and whose next byte is `c`.
     fn backslash_escape(&self, i: usize, c: u8, out: &mut Vec<u8>) -> Result<usize, LexError> {
-        let nul = || LexError::new(i, "invalid byte sequence for encoding \"UTF8\": 0x00");
         let simple = |b: u8, out: &mut Vec<u8>| {
             out.push(b);
             Ok(i + 2)
@@ -706,12 +804,9 @@ impl<'a> Lexer<'a> {
                     }
                     j += 1;
                 }
-                // PostgreSQL keeps the low byte of `\ooo`.
-                let byte = (v & 0xff) as u8;
-                if byte == 0 {
-                    return Err(nul());
-                }
-                out.push(byte);
+                // PostgreSQL keeps the low byte of `\ooo`; validity (no NUL,
+                // valid UTF-8) is checked once the literal is complete.
+                out.push((v & 0xff) as u8);
                 Ok(j)
             }
             b'x' => {
@@ -728,15 +823,11 @@ impl<'a> Lexer<'a> {
                     // `\x` without hex digits is just `x`.
                     return simple(b'x', out);
                 }
-                let byte = (v & 0xff) as u8;
-                if byte == 0 {
-                    return Err(nul());
-                }
-                out.push(byte);
+                out.push((v & 0xff) as u8);
                 Ok(j)
             }
             b'u' | b'U' => {
-                let (ch, next) = unicode_escape(self.bytes, i, e_unicode_at)?;
+                let (ch, next) = unicode_escape(self.src.as_bytes(), i, e_unicode_at)?;
                 push_char(out, ch);
                 Ok(next)
             }
@@ -891,7 +982,7 @@ impl<'a> Lexer<'a> {
         while self.at(end).is_some_and(is_op_char) {
             end += 1;
         }
-        let run = slice(self.bytes, start, end);
+        let run = slice(self.src.as_bytes(), start, end);
         // A comment start ends the operator.
         let mut n = run
             .windows(2)

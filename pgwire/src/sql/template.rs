@@ -128,123 +128,49 @@ enum Prev {
     Operand,
 }
 
-/// Keywords after which a `-` is a unary minus.
-const VALUE_KEYWORDS: &[&str] = &[
-    "select",
-    "where",
-    "and",
-    "or",
-    "values",
-    "then",
-    "else",
-    "when",
-    "case",
-    "limit",
-    "offset",
-    "having",
-    "on",
-    "by",
-    "between",
-    "symmetric",
-    "like",
-    "ilike",
-    "similar",
-    "escape",
-    "return",
-    "returning",
-    "distinct",
-    "all",
-    "from",
-    "in",
-    "using",
-    "to",
-    "default",
-];
-
-/// Type names accepted in the `type 'literal'` form (besides the
-/// multi-word ones handled in [`typed_literal`]).
-const TYPED_LITERAL_TYPES: &[&str] = &[
-    "date",
-    "time",
-    "timestamp",
-    "timestamptz",
-    "timetz",
-    "interval",
-    "int",
-    "int2",
-    "int4",
-    "int8",
-    "integer",
-    "smallint",
-    "bigint",
-    "numeric",
-    "decimal",
-    "real",
-    "float",
-    "float4",
-    "float8",
-    "bool",
-    "boolean",
-    "text",
-    "varchar",
-    "char",
-    "character",
-    "bpchar",
-    "name",
-    "uuid",
-    "json",
-    "jsonb",
-    "jsonpath",
-    "bytea",
-    "inet",
-    "cidr",
-    "macaddr",
-    "macaddr8",
-    "money",
-    "point",
-    "line",
-    "lseg",
-    "box",
-    "path",
-    "polygon",
-    "circle",
-    "tsvector",
-    "tsquery",
-    "xml",
-    "oid",
-    "regclass",
-    "regtype",
-    "regproc",
-    "bit",
-    "varbit",
-    "int4range",
-    "int8range",
-    "numrange",
-    "tsrange",
-    "tstzrange",
-    "daterange",
-];
-
-const INTERVAL_FIELDS: &[&str] = &["year", "month", "day", "hour", "minute", "second"];
-
-fn kind_at<'t, 'a>(toks: &'t [RawToken<'a>], i: usize) -> Option<&'t RawKind<'a>> {
-    toks.get(i).map(|t| &t.kind)
+/// What a lower-cased unquoted word is, as far as normalization cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Word {
+    Null,
+    True,
+    False,
+    Is,
+    Not,
+    /// A keyword after which an expression starts (so `-` is a unary minus).
+    Keyword,
+    /// A type name that can prefix a literal (`DATE '2024-01-01'`).
+    LiteralType,
+    /// The first word of a multi-word literal type (`double precision`).
+    TypeStart,
+    Other,
 }
 
-fn ident_at<'a>(toks: &[RawToken<'a>], i: usize) -> Option<&'a str> {
-    match kind_at(toks, i) {
-        Some(RawKind::Ident(s)) => Some(s),
-        _ => None,
+/// Classifies a lower-cased word (one `match`, compiled to a length switch).
+fn classify_word(word: &str) -> Word {
+    match word {
+        "null" => Word::Null,
+        "true" => Word::True,
+        "false" => Word::False,
+        "is" => Word::Is,
+        "not" => Word::Not,
+        "select" | "where" | "and" | "or" | "values" | "then" | "else" | "when" | "case"
+        | "limit" | "offset" | "having" | "on" | "by" | "between" | "symmetric" | "like"
+        | "ilike" | "similar" | "escape" | "return" | "returning" | "distinct" | "all" | "from"
+        | "in" | "using" | "to" | "default" => Word::Keyword,
+        "double" => Word::TypeStart,
+        "date" | "time" | "timestamp" | "timestamptz" | "timetz" | "interval" | "int" | "int2"
+        | "int4" | "int8" | "integer" | "smallint" | "bigint" | "numeric" | "decimal" | "real"
+        | "float" | "float4" | "float8" | "bool" | "boolean" | "text" | "varchar" | "char"
+        | "character" | "bpchar" | "name" | "uuid" | "json" | "jsonb" | "jsonpath" | "bytea"
+        | "inet" | "cidr" | "macaddr" | "macaddr8" | "money" | "point" | "line" | "lseg"
+        | "box" | "path" | "polygon" | "circle" | "tsvector" | "tsquery" | "xml" | "oid"
+        | "regclass" | "regtype" | "regproc" | "bit" | "varbit" | "int4range" | "int8range"
+        | "numrange" | "tsrange" | "tstzrange" | "daterange" => Word::LiteralType,
+        _ => Word::Other,
     }
 }
 
-fn is_word(toks: &[RawToken<'_>], i: usize, word: &str) -> bool {
-    ident_at(toks, i).is_some_and(|s| s.eq_ignore_ascii_case(word))
-}
-
-fn one_of(word: &str, list: &[&str]) -> bool {
-    list.iter().any(|w| word.eq_ignore_ascii_case(w))
-}
+const INTERVAL_FIELDS: &[&str] = &["year", "month", "day", "hour", "minute", "second"];
 
 fn push_lower(out: &mut String, s: &str) {
     let from = out.len();
@@ -266,49 +192,113 @@ fn push_quoted(out: &mut String, s: &str) {
 }
 
 /// The decoded text of a string-like token.
-fn string_value(kind: &RawKind<'_>) -> Option<String> {
+fn string_text<'t>(kind: &'t RawKind<'_>) -> Option<&'t str> {
     match kind {
-        RawKind::String(s) => Some(String::from(&**s)),
-        RawKind::DollarString(s) => Some((*s).to_owned()),
+        RawKind::String(s) => Some(s),
+        RawKind::DollarString(s) => Some(s),
         _ => None,
     }
 }
 
-/// Parses `(a, b, ...)` type modifiers starting at the `(` at `i`.
-fn parse_modifiers(toks: &[RawToken<'_>], mut i: usize, out: &mut String) -> Option<usize> {
-    if kind_at(toks, i) != Some(&RawKind::LParen) {
-        return None;
+// Lookahead works on clones of the lexer (a few words, cheap to copy): a
+// speculative parse runs on a clone, which replaces the original on success.
+
+/// The next token and the lexer positioned after it (`None` at the end of
+/// input or on a lexical error, which the main loop reports when it gets there).
+fn peek<'a>(lx: &Lexer<'a>) -> Option<(RawToken<'a>, Lexer<'a>)> {
+    let mut ahead = lx.clone();
+    match ahead.next() {
+        Some(Ok(tok)) => Some((tok, ahead)),
+        _ => None,
     }
+}
+
+/// Consumes the next token if it is the unquoted word `word`; returns its end.
+fn eat_word(lx: &mut Lexer<'_>, word: &str) -> Option<usize> {
+    let mut ahead = lx.clone();
+    match ahead.next() {
+        Some(Ok(RawToken {
+            kind: RawKind::Ident(w),
+            end,
+            ..
+        })) if w.eq_ignore_ascii_case(word) => {
+            *lx = ahead;
+            Some(end)
+        }
+        _ => None,
+    }
+}
+
+/// Consumes the next token if it is the unquoted word `word`, appending
+/// ` word` to `out` and updating `end`.
+fn eat_type_word(lx: &mut Lexer<'_>, word: &str, out: &mut String, end: &mut usize) -> bool {
+    match eat_word(lx, word) {
+        Some(e) => {
+            out.push(' ');
+            out.push_str(word);
+            *end = e;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Consumes the next token if it is the punctuation (payload-free) `kind`;
+/// returns its end.
+fn eat(lx: &mut Lexer<'_>, kind: &RawKind<'_>) -> Option<usize> {
+    let mut ahead = lx.clone();
+    match ahead.next() {
+        Some(Ok(ref tok)) if std::mem::discriminant(&tok.kind) == std::mem::discriminant(kind) => {
+            let end = tok.end;
+            *lx = ahead;
+            Some(end)
+        }
+        _ => None,
+    }
+}
+
+/// Consumes the next token if it is one of the interval field words.
+fn eat_interval_field(lx: &mut Lexer<'_>, out: &mut String, end: &mut usize) -> bool {
+    INTERVAL_FIELDS
+        .iter()
+        .any(|field| eat_type_word(lx, field, out, end))
+}
+
+/// Parses `(a, b, ...)` type modifiers; returns the end of the `)`.
+fn parse_modifiers(lx: &mut Lexer<'_>, out: &mut String) -> Option<usize> {
+    eat(lx, &RawKind::LParen)?;
     out.push('(');
-    i += 1;
     let mut want_item = true;
     loop {
-        match (kind_at(toks, i)?, want_item) {
+        let (tok, ahead) = peek(lx)?;
+        *lx = ahead;
+        match (&tok.kind, want_item) {
             (RawKind::Number(n), true) => out.push_str(n),
             (RawKind::Ident(s), true) => push_lower(out, s),
             (RawKind::QuotedIdent(s), true) => push_quoted(out, s),
             (RawKind::Comma, false) => out.push(','),
             (RawKind::RParen, false) => {
                 out.push(')');
-                return Some(i + 1);
+                return Some(tok.end);
             }
             _ => return None,
         }
         want_item = !want_item;
-        i += 1;
     }
 }
 
-/// Parses a type name after `::` starting at token `i`, appending its
-/// canonical text to `out`. Returns the index after the type.
-fn parse_type(toks: &[RawToken<'_>], mut i: usize, out: &mut String) -> Option<usize> {
+/// Parses a type name (what follows `::`), appending its canonical text to
+/// `out`. Returns the end offset of the type. On `None`, `lx` is garbage.
+fn parse_type(lx: &mut Lexer<'_>, out: &mut String) -> Option<usize> {
     // Possibly qualified name.
     let mut last_word: &str;
+    let mut end;
     loop {
-        match kind_at(toks, i)? {
+        let (tok, ahead) = peek(lx)?;
+        match &tok.kind {
             RawKind::Ident(s) => {
                 push_lower(out, s);
-                last_word = *s;
+                last_word = s;
             }
             RawKind::QuotedIdent(s) => {
                 push_quoted(out, s);
@@ -316,131 +306,172 @@ fn parse_type(toks: &[RawToken<'_>], mut i: usize, out: &mut String) -> Option<u
             }
             _ => return None,
         }
-        i += 1;
-        let qualified = kind_at(toks, i) == Some(&RawKind::Dot)
+        *lx = ahead;
+        end = tok.end;
+        let mut probe = lx.clone();
+        let qualified = eat(&mut probe, &RawKind::Dot).is_some()
             && matches!(
-                kind_at(toks, i + 1),
-                Some(RawKind::Ident(_) | RawKind::QuotedIdent(_))
+                peek(&probe),
+                Some((
+                    RawToken {
+                        kind: RawKind::Ident(_) | RawKind::QuotedIdent(_),
+                        ..
+                    },
+                    _
+                ))
             );
         if !qualified {
             break;
         }
+        *lx = probe;
         out.push('.');
-        i += 1;
     }
     let is = |w: &str| last_word.eq_ignore_ascii_case(w);
-    let push_word = |out: &mut String, i: &mut usize| {
-        if let Some(w) = ident_at(toks, *i) {
-            out.push(' ');
-            push_lower(out, w);
-            *i += 1;
-        }
-    };
     // Multi-word type names.
-    if is("double") && is_word(toks, i, "precision") {
-        push_word(out, &mut i);
+    if is("double") {
+        eat_type_word(lx, "precision", out, &mut end);
     }
     let mut character = is("character") || is("char") || is("bit") || is("nchar");
-    if is("national") && (is_word(toks, i, "character") || is_word(toks, i, "char")) {
-        push_word(out, &mut i);
+    if is("national")
+        && (eat_type_word(lx, "character", out, &mut end)
+            || eat_type_word(lx, "char", out, &mut end))
+    {
         character = true;
     }
-    if character && is_word(toks, i, "varying") {
-        push_word(out, &mut i);
+    if character {
+        eat_type_word(lx, "varying", out, &mut end);
     }
-    if kind_at(toks, i) == Some(&RawKind::LParen) {
-        i = parse_modifiers(toks, i, out)?;
+    if matches!(
+        peek(lx),
+        Some((
+            RawToken {
+                kind: RawKind::LParen,
+                ..
+            },
+            _
+        ))
+    ) {
+        end = parse_modifiers(lx, out)?;
     }
-    if (is("time") || is("timestamp"))
-        && (is_word(toks, i, "with") || is_word(toks, i, "without"))
-        && is_word(toks, i + 1, "time")
-        && is_word(toks, i + 2, "zone")
-    {
-        for _ in 0..3 {
-            push_word(out, &mut i);
-        }
-    }
-    if is("interval") && ident_at(toks, i).is_some_and(|w| one_of(w, INTERVAL_FIELDS)) {
-        push_word(out, &mut i);
-        if is_word(toks, i, "to")
-            && ident_at(toks, i + 1).is_some_and(|w| one_of(w, INTERVAL_FIELDS))
+    if is("time") || is("timestamp") {
+        let mut probe = lx.clone();
+        let mut zone = String::new();
+        let mut zone_end = end;
+        if (eat_type_word(&mut probe, "with", &mut zone, &mut zone_end)
+            || eat_type_word(&mut probe, "without", &mut zone, &mut zone_end))
+            && eat_type_word(&mut probe, "time", &mut zone, &mut zone_end)
+            && eat_type_word(&mut probe, "zone", &mut zone, &mut zone_end)
         {
-            push_word(out, &mut i);
-            push_word(out, &mut i);
+            *lx = probe;
+            out.push_str(&zone);
+            end = zone_end;
         }
-        if kind_at(toks, i) == Some(&RawKind::LParen) && out.ends_with("second") {
-            i = parse_modifiers(toks, i, out)?;
+    }
+    if is("interval") && eat_interval_field(lx, out, &mut end) {
+        let mut probe = lx.clone();
+        let mut to = String::new();
+        let mut to_end = end;
+        if eat_type_word(&mut probe, "to", &mut to, &mut to_end)
+            && eat_interval_field(&mut probe, &mut to, &mut to_end)
+        {
+            *lx = probe;
+            out.push_str(&to);
+            end = to_end;
+        }
+        if out.ends_with("second") {
+            let mut probe = lx.clone();
+            let mark = out.len();
+            match parse_modifiers(&mut probe, out) {
+                Some(e) => {
+                    *lx = probe;
+                    end = e;
+                }
+                None => out.truncate(mark),
+            }
         }
     }
     // Array bounds: `[]`, `[n]`, `ARRAY`, `ARRAY[n]`.
     loop {
-        match kind_at(toks, i) {
-            Some(RawKind::LBracket) => match (kind_at(toks, i + 1), kind_at(toks, i + 2)) {
-                (Some(RawKind::RBracket), _) => {
-                    out.push_str("[]");
-                    i += 2;
+        let mut probe = lx.clone();
+        if eat(&mut probe, &RawKind::LBracket).is_some() {
+            let Some((tok, ahead)) = peek(&probe) else {
+                break;
+            };
+            let bound = match tok.kind {
+                RawKind::Number(n) => {
+                    probe = ahead;
+                    n
                 }
-                (Some(RawKind::Number(n)), Some(RawKind::RBracket)) => {
-                    out.push('[');
-                    out.push_str(n);
-                    out.push(']');
-                    i += 3;
-                }
-                _ => break,
-            },
-            Some(RawKind::Ident(w)) if w.eq_ignore_ascii_case("array") => {
-                out.push_str(" array");
-                i += 1;
-            }
-            _ => break,
+                _ => "",
+            };
+            let Some(e) = eat(&mut probe, &RawKind::RBracket) else {
+                break;
+            };
+            out.push('[');
+            out.push_str(bound);
+            out.push(']');
+            end = e;
+        } else if let Some(e) = eat_word(&mut probe, "array") {
+            out.push_str(" array");
+            end = e;
+        } else {
+            break;
         }
+        *lx = probe;
     }
-    Some(i)
+    Some(end)
 }
 
-/// A prefix-typed literal (`DATE '2024-01-01'`, `double precision '1.5'`,
-/// `timestamp with time zone '...'`) at `i`: its type, value and next index.
-fn typed_literal(toks: &[RawToken<'_>], i: usize) -> Option<(String, String, usize)> {
-    let first = ident_at(toks, i)?;
-    let mut j = i + 1;
-    if let Some(text) = string_value(kind_at(toks, j)?) {
-        if !one_of(first, TYPED_LITERAL_TYPES) {
-            return None;
-        }
-        return Some((first.to_ascii_lowercase(), text, j + 1));
+/// After the lower-cased word `first`, a prefix-typed literal
+/// (`DATE '2024-01-01'`, `double precision '1.5'`,
+/// `timestamp with time zone '...'`): its type, value and end offset.
+fn typed_literal(first: &str, lx: &mut Lexer<'_>) -> Option<(String, String, usize)> {
+    let (tok, ahead) = peek(lx)?;
+    *lx = ahead;
+    if let Some(text) = string_text(&tok.kind) {
+        let single = classify_word(first) == Word::LiteralType;
+        return single.then(|| (first.to_owned(), text.to_owned(), tok.end));
     }
-    let second = ident_at(toks, j)?;
-    let is = |w: &str| first.eq_ignore_ascii_case(w);
-    let two_words = (is("double") && second.eq_ignore_ascii_case("precision"))
-        || ((is("character") || is("char") || is("bit")) && second.eq_ignore_ascii_case("varying"));
-    if two_words {
-        j += 1;
-    } else if (is("time") || is("timestamp"))
-        && (second.eq_ignore_ascii_case("with") || second.eq_ignore_ascii_case("without"))
-        && is_word(toks, j + 1, "time")
-        && is_word(toks, j + 2, "zone")
-    {
-        j += 3;
-    } else {
+    let RawKind::Ident(second) = tok.kind else {
         return None;
-    }
-    let text = string_value(kind_at(toks, j)?)?;
+    };
     let mut ty = String::with_capacity(32);
-    for (n, tok) in toks.get(i..j)?.iter().enumerate() {
-        if n > 0 {
-            ty.push(' ');
+    ty.push_str(first);
+    let mut end = tok.end;
+    match first {
+        "double" if second.eq_ignore_ascii_case("precision") => ty.push_str(" precision"),
+        "character" | "char" | "bit" if second.eq_ignore_ascii_case("varying") => {
+            ty.push_str(" varying");
         }
-        if let RawKind::Ident(w) = tok.kind {
-            push_lower(&mut ty, w);
+        "time" | "timestamp" => {
+            let with = if second.eq_ignore_ascii_case("with") {
+                " with"
+            } else if second.eq_ignore_ascii_case("without") {
+                " without"
+            } else {
+                return None;
+            };
+            ty.push_str(with);
+            if !(eat_type_word(lx, "time", &mut ty, &mut end)
+                && eat_type_word(lx, "zone", &mut ty, &mut end))
+            {
+                return None;
+            }
         }
+        _ => return None,
     }
-    Some((ty, text, j + 1))
+    let (tok, ahead) = peek(lx)?;
+    let text = string_text(&tok.kind)?;
+    *lx = ahead;
+    Some((ty, text.to_owned(), tok.end))
 }
 
 struct Normalizer {
     key: String,
     slots: Vec<Slot>,
     prev: Prev,
+    /// Semicolons seen but not yet emitted (trailing ones are dropped).
+    semicolons: usize,
 }
 
 impl Normalizer {
@@ -456,62 +487,99 @@ impl Normalizer {
         self.prev = prev;
     }
 
-    /// A value slot starting at token `i`: value, prefix cast, next index.
-    fn slot_at(
-        &self,
-        toks: &[RawToken<'_>],
-        i: usize,
+    /// If `tok` (in its context) starts a value slot: its value, prefix cast
+    /// and end offset; `lx` is advanced past any further tokens it uses.
+    /// Unquoted words that are not slots are emitted into the key.
+    fn slot<'a>(
+        &mut self,
+        tok: &RawToken<'a>,
+        lx: &mut Lexer<'a>,
     ) -> Option<(SlotValue, Option<String>, usize)> {
-        let text = |s: &str| Some((SlotValue::Text(s.to_owned()), None, i + 1));
-        match kind_at(toks, i)? {
-            RawKind::Param(n) => Some((SlotValue::Param(*n), None, i + 1)),
+        let text = |s: &str| Some((SlotValue::Text(s.to_owned()), None, tok.end));
+        match &tok.kind {
+            RawKind::Param(n) => Some((SlotValue::Param(*n), None, tok.end)),
             RawKind::String(s) => text(s),
-            RawKind::DollarString(s) => text(s),
-            RawKind::Number(s) => text(s),
+            RawKind::DollarString(s) | RawKind::Number(s) => text(s),
             RawKind::BitString { hex, digits } => {
                 let mut v = String::with_capacity(digits.len() + 1);
                 v.push(if *hex { 'x' } else { 'b' });
                 v.push_str(digits);
-                Some((SlotValue::Text(v), None, i + 1))
+                Some((SlotValue::Text(v), None, tok.end))
             }
-            RawKind::Operator("-") if self.prev != Prev::Operand => match kind_at(toks, i + 1)? {
-                RawKind::Number(n) => {
-                    let mut v = String::with_capacity(n.len() + 1);
-                    v.push('-');
-                    v.push_str(n);
-                    Some((SlotValue::Text(v), None, i + 2))
-                }
-                _ => None,
-            },
+            RawKind::Operator("-") if self.prev != Prev::Operand => {
+                let (next, ahead) = peek(lx)?;
+                let RawKind::Number(n) = next.kind else {
+                    return None;
+                };
+                *lx = ahead;
+                let mut v = String::with_capacity(n.len() + 1);
+                v.push('-');
+                v.push_str(n);
+                Some((SlotValue::Text(v), None, next.end))
+            }
             RawKind::Ident(w) => {
+                // Emit the word, then take it back if it turns out to be a value.
+                let mark = self.key.len();
+                self.sep();
+                let from = self.key.len();
+                push_lower(&mut self.key, w);
+                let word = self.key.get(from..).unwrap_or("");
+                let class = classify_word(word);
                 let after_is = matches!(self.prev, Prev::Is | Prev::IsNot);
-                if w.eq_ignore_ascii_case("null") && !after_is && self.prev != Prev::Not {
-                    Some((SlotValue::Null, None, i + 1))
-                } else if w.eq_ignore_ascii_case("true") && !after_is {
-                    Some((SlotValue::Bool(true), None, i + 1))
-                } else if w.eq_ignore_ascii_case("false") && !after_is {
-                    Some((SlotValue::Bool(false), None, i + 1))
-                } else {
-                    let (ty, value, next) = typed_literal(toks, i)?;
-                    Some((SlotValue::Text(value), Some(ty), next))
+                let value = match class {
+                    Word::Null if !after_is && self.prev != Prev::Not => {
+                        Some((SlotValue::Null, None, tok.end))
+                    }
+                    Word::True if !after_is => Some((SlotValue::Bool(true), None, tok.end)),
+                    Word::False if !after_is => Some((SlotValue::Bool(false), None, tok.end)),
+                    Word::LiteralType | Word::TypeStart => {
+                        let mut ahead = lx.clone();
+                        typed_literal(word, &mut ahead).map(|(ty, v, end)| {
+                            *lx = ahead;
+                            (SlotValue::Text(v), Some(ty), end)
+                        })
+                    }
+                    _ => None,
+                };
+                match value {
+                    Some(_) => self.key.truncate(mark),
+                    None => {
+                        self.prev = match class {
+                            Word::Is => Prev::Is,
+                            Word::Not if self.prev == Prev::Is => Prev::IsNot,
+                            Word::Not => Prev::Not,
+                            Word::Keyword => Prev::Keyword,
+                            _ => Prev::Operand,
+                        }
+                    }
                 }
+                value
             }
             _ => None,
         }
     }
 
-    /// Handles token `i`, returning the index of the next unhandled token.
-    fn step(&mut self, toks: &[RawToken<'_>], i: usize) -> usize {
-        let Some(tok) = toks.get(i) else {
-            return i + 1;
-        };
-        if let Some((value, mut cast, mut next)) = self.slot_at(toks, i) {
+    fn token<'a>(&mut self, tok: &RawToken<'a>, lx: &mut Lexer<'a>) {
+        if tok.kind == RawKind::Semicolon {
+            self.semicolons += 1;
+            return;
+        }
+        for _ in 0..std::mem::take(&mut self.semicolons) {
+            self.emit(";", Prev::Start);
+        }
+        if let Some((value, mut cast, mut end)) = self.slot(tok, lx) {
             // Fold trailing `::type` casts into the slot.
-            while kind_at(toks, next) == Some(&RawKind::Typecast) {
+            loop {
+                let mut ahead = lx.clone();
+                if eat(&mut ahead, &RawKind::Typecast).is_none() {
+                    break;
+                }
                 let mut ty = String::with_capacity(16);
-                let Some(after) = parse_type(toks, next + 1, &mut ty) else {
+                let Some(ty_end) = parse_type(&mut ahead, &mut ty) else {
                     break;
                 };
+                *lx = ahead;
+                end = ty_end;
                 match &mut cast {
                     Some(c) => {
                         c.push_str("::");
@@ -519,12 +587,7 @@ impl Normalizer {
                     }
                     None => cast = Some(ty),
                 }
-                next = after;
             }
-            let end = next
-                .checked_sub(1)
-                .and_then(|k| toks.get(k))
-                .map_or(tok.end, |t| t.end);
             self.emit("?", Prev::Operand);
             self.slots.push(Slot {
                 value,
@@ -532,26 +595,11 @@ impl Normalizer {
                 start: tok.start,
                 end,
             });
-            return next;
+            return;
         }
         match &tok.kind {
-            RawKind::Ident(w) => {
-                self.sep();
-                push_lower(&mut self.key, w);
-                self.prev = if w.eq_ignore_ascii_case("is") {
-                    Prev::Is
-                } else if w.eq_ignore_ascii_case("not") {
-                    if self.prev == Prev::Is {
-                        Prev::IsNot
-                    } else {
-                        Prev::Not
-                    }
-                } else if one_of(w, VALUE_KEYWORDS) {
-                    Prev::Keyword
-                } else {
-                    Prev::Operand
-                };
-            }
+            // Emitted by `slot`.
+            RawKind::Ident(_) => {}
             RawKind::QuotedIdent(s) => {
                 self.sep();
                 push_quoted(&mut self.key, s);
@@ -582,7 +630,6 @@ impl Normalizer {
             | RawKind::Number(_)
             | RawKind::Param(_) => self.emit("?", Prev::Operand),
         }
-        i + 1
     }
 }
 
@@ -591,21 +638,20 @@ impl Normalizer {
 /// Fails only on lexical errors; the statement is not parsed, so any token
 /// sequence has a shape.
 pub fn normalize(sql: &str) -> Result<Shape, LexError> {
-    let mut toks: Vec<RawToken<'_>> = Vec::with_capacity(sql.len() / 4 + 2);
-    for tok in Lexer::new(sql) {
-        toks.push(tok?);
-    }
-    while matches!(toks.last(), Some(t) if t.kind == RawKind::Semicolon) {
-        toks.pop();
-    }
     let mut n = Normalizer {
         key: String::with_capacity(sql.len() + 16),
-        slots: Vec::new(),
+        slots: Vec::with_capacity(4),
         prev: Prev::Start,
+        semicolons: 0,
     };
-    let mut i = 0;
-    while i < toks.len() {
-        i = n.step(&toks, i);
+    let mut lx = Lexer::new(sql);
+    loop {
+        // Matching by reference avoids copying each token out of the result.
+        match &lx.next() {
+            Some(Ok(tok)) => n.token(tok, &mut lx),
+            Some(Err(e)) => return Err(e.clone()),
+            None => break,
+        }
     }
     Ok(Shape {
         key: n.key,
@@ -1474,9 +1520,31 @@ mod tests {
             let Ok(s) = normalize(&sql) else { continue };
             let markers = s.key.split(' ').filter(|t| *t == "?").count();
             assert_eq!(markers, s.slots.len(), "{sql:?}");
+            let mut last_end = 0;
             for slot in &s.slots {
+                assert!(slot.start >= last_end, "{sql:?}");
                 assert!(slot.start < slot.end && slot.end <= sql.len(), "{sql:?}");
+                last_end = slot.end;
             }
+            // Whitespace, comments and keyword case between tokens do not matter.
+            let tokens = crate::lexer::tokenize(&sql).expect("normalize succeeded");
+            let respaced: String = tokens
+                .iter()
+                .map(|t| {
+                    let text = t.text(&sql);
+                    match t.kind {
+                        crate::lexer::TokenKind::Ident(_) => text.to_ascii_uppercase(),
+                        _ => text.to_owned(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" /* c */\t");
+            let again = normalize(&respaced).expect("respaced SQL lexes");
+            assert_eq!(again.key, s.key, "{sql:?} vs {respaced:?}");
+            let values = |s: &Shape| -> Vec<(SlotValue, Option<String>)> {
+                s.slots.iter().map(|x| (x.value.clone(), x.cast.clone())).collect()
+            };
+            assert_eq!(values(&again), values(&s), "{sql:?} vs {respaced:?}");
             let _ = placeholders(&s);
             let _ = bind(&s, &s);
             let _ = s.fingerprint();

@@ -206,11 +206,7 @@ pub fn pg_bindir() -> PathBuf {
 /// up in `PATH`) when it is not there.
 pub fn pg_bin(name: &str) -> PathBuf {
     let p = pg_bindir().join(name);
-    if p.is_file() {
-        p
-    } else {
-        PathBuf::from(name)
-    }
+    if p.is_file() { p } else { PathBuf::from(name) }
 }
 
 /// `true` when the PostgreSQL binaries needed by [`PgServer`] (`postgres`,
@@ -292,7 +288,11 @@ pub fn free_port() -> u16 {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("bind 127.0.0.1:0");
-        if handed_out().lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+        if handed_out()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(port)
+        {
             return port;
         }
     }
@@ -384,7 +384,9 @@ impl PgServer {
             None if Path::new("/tmp").is_dir() => PathBuf::from("/tmp"),
             None => std::env::temp_dir(),
         };
-        let tmp = tempfile::Builder::new().prefix("pgwire-pg.").tempdir_in(&parent)?;
+        let tmp = tempfile::Builder::new()
+            .prefix("pgwire-pg.")
+            .tempdir_in(&parent)?;
         let dir = tmp.path().to_path_buf();
         // sun_path is 108 bytes; the socket is DIR/.s.PGSQL.NNNNN (+ ".lock").
         if dir.as_os_str().len() + "/.s.PGSQL.65535.lock".len() >= 107 {
@@ -555,7 +557,16 @@ impl PgServer {
             .raw_command("initdb")
             .arg("-D")
             .arg(self.data_dir())
-            .args(["-A", "trust", "-U", SUPERUSER, "--no-sync", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                SUPERUSER,
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .env("LC_ALL", "C")
             .stdin(Stdio::null())
             .output()?;
@@ -687,8 +698,13 @@ impl PgServer {
                 .unwrap_or(false);
         }
         let tcp = TcpStream::connect_timeout(&self.addr(), Duration::from_millis(500)).is_ok();
-        let pidfile = fs::read_to_string(self.data_dir().join("postmaster.pid")).unwrap_or_default();
-        tcp && pidfile.lines().nth(7).map(|l| l.trim() == "ready").unwrap_or(false)
+        let pidfile =
+            fs::read_to_string(self.data_dir().join("postmaster.pid")).unwrap_or_default();
+        tcp && pidfile
+            .lines()
+            .nth(7)
+            .map(|l| l.trim() == "ready")
+            .unwrap_or(false)
     }
 
     /// Sends `sig` (e.g. `"INT"`) to the postmaster with `kill(1)`.

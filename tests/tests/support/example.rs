@@ -1,0 +1,150 @@
+//! Example servers started as the real binaries, the way users start them.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The workspace's target directory.
+fn target_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(d);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target")
+}
+
+/// Builds the example binaries once per test process (a no-op when cargo already built
+/// them) and returns the directory holding them.
+pub fn bin_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "pgwire-examples", "--bins"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the example servers failed");
+        target_dir().join("debug")
+    })
+}
+
+/// Pids of servers to kill when the test process exits: servers shared through a `static`
+/// are never dropped, and a leaked server would hold the test's output pipe open.
+static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn kill_children() {
+    if let Ok(pids) = CHILDREN.lock() {
+        for &pid in pids.iter() {
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+fn kill_at_exit(pid: u32) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: registers a plain `extern "C"` function with no arguments.
+        unsafe {
+            libc::atexit(kill_children);
+        }
+    });
+    CHILDREN.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
+}
+
+/// A running example server; killed on drop (or when the test process exits).
+pub struct Example {
+    child: Child,
+    /// The TCP port it listens on.
+    pub port: u16,
+    /// Its Unix socket directory, when started with one.
+    pub socket_dir: Option<tempfile::TempDir>,
+}
+
+impl Example {
+    /// Starts example `name` on a free port with extra `args`, waiting for its
+    /// `listening on HOST:PORT` line.
+    pub fn start(name: &str, args: &[&str]) -> Example {
+        Self::start_inner(name, args, false)
+    }
+
+    /// Like [`start`](Self::start), also listening on a Unix socket in a temp dir.
+    pub fn start_with_socket(name: &str, args: &[&str]) -> Example {
+        Self::start_inner(name, args, true)
+    }
+
+    fn start_inner(name: &str, args: &[&str], socket: bool) -> Example {
+        let socket_dir = socket.then(|| tempfile::tempdir().expect("tempdir"));
+        let mut cmd = Command::new(bin_dir().join(name));
+        cmd.args(["--listen", "127.0.0.1:0"]).args(args);
+        if let Some(d) = &socket_dir {
+            cmd.arg("--unix-socket").arg(d.path());
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+        kill_at_exit(child.id());
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(first)) = lines.next() {
+                let _ = tx.send(first);
+            }
+            for _ in lines {}
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let first = rx
+            .recv_timeout(deadline - Instant::now())
+            .unwrap_or_else(|_| panic!("{name} printed no line within 60 s"));
+        let port = first
+            .strip_prefix("listening on ")
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| {
+                panic!("{name}'s first line is not `listening on HOST:PORT`: {first:?}")
+            });
+        Example {
+            child,
+            port,
+            socket_dir,
+        }
+    }
+
+    /// A tokio-postgres connection string for `user`.
+    pub fn url(&self, user: &str) -> String {
+        format!(
+            "host=127.0.0.1 port={} user={user} dbname=postgres",
+            self.port
+        )
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Connects tokio-postgres to `url`, driving the connection on a background task.
+pub async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
