@@ -35,18 +35,34 @@
 //! trait).
 #![warn(missing_docs)]
 
+// Lets the crate's own tests and doctests use the macros, whose output names `::pgwire`.
+extern crate self as pgwire;
+
+#[doc(hidden)]
+pub mod __private;
 pub mod cancel;
 pub mod codec;
 pub mod error;
 pub mod query;
+pub mod router;
 pub mod server;
 pub mod session;
+/// The SQL lexer and statement-shape normalizer the [`Router`] matches with. The same files
+/// are compiled into `pgwire-derive`, so `#[pg_query]` checks templates with exactly the
+/// rules the router applies at run time.
+#[doc(hidden)]
+pub mod sql {
+    pub mod lexer;
+    pub mod template;
+}
 mod startup;
 pub mod types;
 
 pub use codec::TransactionStatus;
 pub use error::{PgError, PgErrorFields, PgResult, Severity, SqlState};
+pub use pgwire_derive::{PgRow, pg_query};
 pub use query::{Portal, Prepared, QueryHandler, Response, RowStream, Statement, Tag};
+pub use router::{Cancellation, IntoResponse, PgRow, Router, SessionInfo, State};
 pub use server::{Config, Push, Server, ServerBuilder, ServerHandle};
 pub use session::Session;
 
@@ -54,9 +70,11 @@ pub use session::Session;
 pub mod prelude {
     pub use crate::error::{PgError, PgResult, Severity, SqlState};
     pub use crate::query::{Portal, Prepared, QueryHandler, Response, RowStream, Tag};
+    pub use crate::router::{Cancellation, Router, SessionInfo, State};
     pub use crate::server::{Server, ServerHandle};
     pub use crate::session::Session;
     pub use crate::types::{
         Column, DataRow, DataRowEncoder, Format, Formats, FromPgValue, Params, ToPgValue, Type,
     };
+    pub use crate::{PgRow, pg_query, routes};
 }
