@@ -521,11 +521,11 @@ fn generate(
         .enumerate()
         .map(|(i, ((ty, pname), id))| {
             quote_spanned! {ty.span()=>
-                let #id = #p::param::<#ty, __S>(&__ctx, #i, #pname)?;
+                let #id = <#ty as #p::PgParam>::decode_param(&__ctx, #i, #pname)?;
             }
         });
     let param_types = params.iter().map(|(ty, _)| {
-        quote_spanned! {ty.span()=> #p::param_type::<#ty>() }
+        quote_spanned! {ty.span()=> <#ty as #p::PgParam>::param_type() }
     });
     let param_names = params.iter().map(|(_, n)| n);
 

@@ -99,6 +99,15 @@ pub(crate) fn expand(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     Ok(generate(input, &model))
 }
 
+/// `T` for `&T`, `&mut T`, `&&T`…: the type whose column type and encoding a field uses.
+fn strip_refs(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(r) => strip_refs(&r.elem),
+        syn::Type::Paren(p) => strip_refs(&p.elem),
+        other => other,
+    }
+}
+
 /// Whether `ty` mentions one of the struct's type parameters.
 fn mentions(ty: &syn::Type, params: &[syn::Ident]) -> bool {
     fn walk(ts: TokenStream, params: &[syn::Ident]) -> bool {
@@ -135,9 +144,10 @@ fn generate(input: &syn::DeriveInput, model: &[FieldModel<'_>]) -> TokenStream {
                     encode_with: None,
                     ty: None,
                     ..
-                } => wc
-                    .predicates
-                    .push(syn::parse_quote!(#ty: #p::ToPgValue + #p::PgType)),
+                } => {
+                    let owned = strip_refs(ty);
+                    wc.predicates.push(syn::parse_quote!(#owned: #p::PgField));
+                }
                 Kind::Column {
                     encode_with: None, ..
                 } => wc.predicates.push(syn::parse_quote!(#ty: #p::ToPgValue)),
@@ -169,10 +179,13 @@ fn generate(input: &syn::DeriveInput, model: &[FieldModel<'_>]) -> TokenStream {
                         quote_spanned!(path.span()=> #p::encode_with_type::<#ty, _>(#path)),
                         quote!(-1),
                     ),
-                    (None, None) => (
-                        quote_spanned!(ty.span()=> #p::column_type::<#ty>()),
-                        quote!(-1),
-                    ),
+                    (None, None) => {
+                        let owned = strip_refs(ty);
+                        (
+                            quote_spanned!(ty.span()=> <#owned as #p::PgField>::column_type()),
+                            quote!(-1),
+                        )
+                    }
                 };
                 quote! {
                     __columns.push(#p::Column::new(#name, #pg_type).with_type_modifier(#typmod));
@@ -193,9 +206,15 @@ fn generate(input: &syn::DeriveInput, model: &[FieldModel<'_>]) -> TokenStream {
             } => quote_spanned! {path.span()=>
                 #p::encode_with::<#ty, _>(__enc, &self.#member, #path)?;
             },
-            Kind::Column { .. } => quote_spanned! {ty.span()=>
+            Kind::Column { ty: Some(_), .. } => quote_spanned! {ty.span()=>
                 #p::encode_field::<#ty>(__enc, &self.#member)?;
             },
+            Kind::Column { .. } => {
+                let owned = strip_refs(ty);
+                quote_spanned! {ty.span()=>
+                    <#owned as #p::PgField>::encode_column(&self.#member, __enc)?;
+                }
+            }
         }
     });
     let build = quote! {

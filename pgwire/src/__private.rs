@@ -16,19 +16,77 @@ pub use futures::Stream;
 pub use futures::future::BoxFuture;
 
 pub use crate::error::{PgError, PgResult};
-pub use crate::query::Response;
-pub use crate::router::{BoxedRoute, FromContext, IntoResponse, PgRow, Route, RouteCtx, RouteInfo};
+pub use crate::query::{QueryHandler, Response};
+pub use crate::router::{FromContext, IntoResponse, PgRow, Route, RouteCtx, RouteInfo, Router};
 pub use crate::types::{Column, DataRowEncoder, FromPgValue, PgType, ToPgValue, Type};
 
-/// Boxes a route for `routes![…]`.
-pub fn boxed_route<S, R: Route<S>>(route: R) -> BoxedRoute<S> {
-    Box::new(route)
+/// Adds one route for `routes![…]` (the router's state type is known here, so a route that
+/// does not fit reports it as "not a route of a `Router<S>`").
+pub fn add_route<S, F, R>(router: Router<S, F>, route: R) -> Router<S, F>
+where
+    S: Send + Sync + 'static,
+    F: QueryHandler,
+    R: Route<S>,
+{
+    router.route(route)
 }
 
-/// The column type of a field.
-#[inline]
-pub fn column_type<T: ToPgValue + PgType + ?Sized>() -> Type {
-    T::pg_type()
+/// A field that is one column: its type gives the column type and encodes the value.
+///
+/// Generated code calls it as `<Ty as PgField>::…` at both places, so a type that fits
+/// neither trait gets one error, on the field's type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a column of a PgRow",
+    label = "not a column type",
+    note = "a column's type needs `ToPgValue` (to encode values) and `PgType` (its PostgreSQL type); use a type pgwire maps or implement both",
+    note = "or mark the field #[pg(encode_with = my_fn)], #[pg(flatten)] (a nested PgRow) or #[pg(skip)]"
+)]
+pub trait PgField {
+    /// The column type.
+    fn column_type() -> Type;
+    /// Writes the value.
+    fn encode_column(&self, enc: &mut DataRowEncoder) -> PgResult<()>;
+}
+
+impl<T: ToPgValue + PgType + ?Sized> PgField for T {
+    #[inline]
+    fn column_type() -> Type {
+        T::pg_type()
+    }
+    #[inline(always)]
+    fn encode_column(&self, enc: &mut DataRowEncoder) -> PgResult<()> {
+        enc.encode_field(self)
+    }
+}
+
+/// A route argument bound to a `$n` placeholder: its type and its decoding.
+///
+/// Like [`PgField`], called as `<Ty as PgParam>::…` so one mistake gives one error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a SQL parameter of a #[pg_query] route",
+    label = "not a SQL parameter type",
+    note = "a parameter's type needs `FromPgValue` (to decode the client's value) and `PgType` (ParameterDescription); use a type pgwire maps or implement both",
+    note = "arguments before the SQL parameters are extractors (`State<T>`, `SessionInfo`, `Cancellation`); the last n arguments bind to $1..$n"
+)]
+pub trait PgParam: Sized {
+    /// The parameter type.
+    fn param_type() -> Type;
+    /// Decodes SQL parameter `i` (0-based), naming it in errors.
+    fn decode_param<S>(ctx: &RouteCtx<'_, S>, i: usize, name: &str) -> PgResult<Self>;
+}
+
+impl<T: FromPgValue + PgType> PgParam for T {
+    #[inline]
+    fn param_type() -> Type {
+        T::pg_type()
+    }
+    #[inline]
+    fn decode_param<S>(ctx: &RouteCtx<'_, S>, i: usize, name: &str) -> PgResult<Self> {
+        ctx.params().get::<T>(i).map_err(|mut e| {
+            e.where_ = Some(format!("parameter ${} ({name})", i + 1));
+            e
+        })
+    }
 }
 
 /// Writes one field.
@@ -50,25 +108,6 @@ pub fn encode_with<T: ?Sized, R: ToPgValue>(
     f: fn(&T) -> R,
 ) -> PgResult<()> {
     enc.encode_field(&f(value))
-}
-
-/// The type of a SQL parameter (ParameterDescription).
-#[inline]
-pub fn param_type<T: FromPgValue + PgType>() -> Type {
-    T::pg_type()
-}
-
-/// Decodes SQL parameter `i` (0-based), naming it in errors.
-#[inline]
-pub fn param<T: FromPgValue + PgType, S>(
-    ctx: &RouteCtx<'_, S>,
-    i: usize,
-    name: &str,
-) -> PgResult<T> {
-    ctx.params().get::<T>(i).map_err(|mut e| {
-        e.where_ = Some(format!("parameter ${} ({name})", i + 1));
-        e
-    })
 }
 
 /// The response of a route returning `impl Stream<Item = Result<Row, E>>`.

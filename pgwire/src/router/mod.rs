@@ -182,17 +182,13 @@ impl<S: Send + Sync + 'static, F: QueryHandler> Router<S, F> {
         }
     }
 
-    /// Adds routes, typically from [`routes!`](crate::routes).
+    /// Adds the routes of [`routes![…]`](crate::routes).
     ///
     /// # Panics
     ///
     /// As [`route`](Self::route).
-    #[track_caller]
-    pub fn routes(mut self, routes: impl IntoIterator<Item = BoxedRoute<S>>) -> Self {
-        for r in routes {
-            self = self.route(r);
-        }
-        self
+    pub fn routes(self, routes: impl FnOnce(Self) -> Self) -> Self {
+        routes(self)
     }
 
     /// Adds a route, or says why it cannot be added.

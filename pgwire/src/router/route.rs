@@ -117,7 +117,7 @@ pub trait Route<S>: Send + Sync + 'static {
     fn call<'a>(&'a self, ctx: RouteCtx<'a, S>) -> BoxFuture<'a, PgResult<Response>>;
 }
 
-/// A route behind a pointer, as [`routes!`](crate::routes) collects them.
+/// A route behind a pointer.
 pub type BoxedRoute<S> = Box<dyn Route<S>>;
 
 impl<S: 'static> Route<S> for BoxedRoute<S> {
@@ -129,7 +129,7 @@ impl<S: 'static> Route<S> for BoxedRoute<S> {
     }
 }
 
-/// Collects `#[pg_query]` routes for [`Router::routes`](crate::Router::routes).
+/// Adds `#[pg_query]` routes to a router: `router.routes(routes![a, b, path::to::c])`.
 ///
 /// ```
 /// use pgwire::{Router, pg_query, routes};
@@ -143,11 +143,15 @@ impl<S: 'static> Route<S> for BoxedRoute<S> {
 /// let router = Router::new(()).routes(routes![one, delete]);
 /// assert_eq!(router.len(), 2);
 /// ```
+///
+/// It expands to a closure that adds each route in turn, so a route that does not fit the
+/// router (say it extracts `State<A>` from a `Router<B>`) is reported by name.
 #[macro_export]
 macro_rules! routes {
     ($($($segment:ident)::+),* $(,)?) => {
-        <[_]>::into_vec($crate::__private::Box::new([
-            $($crate::__private::boxed_route($($segment)::+ {})),*
-        ]))
+        |__router| {
+            $(let __router = $crate::__private::add_route(__router, $($segment)::+ {});)*
+            __router
+        }
     };
 }

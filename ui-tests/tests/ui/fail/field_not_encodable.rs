@@ -1,0 +1,11 @@
+use pgwire::PgRow;
+
+struct Isbn(String);
+
+#[derive(PgRow)]
+struct Book {
+    id: i64,
+    isbn: Isbn,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use pgwire::pg_query;
+
+#[pg_query]
+async fn nothing() {}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use pgwire::PgRow;
+
+#[derive(PgRow)]
+enum Status {
+    Open,
+    Closed,
+}
+
+fn main() {}
