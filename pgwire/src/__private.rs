@@ -82,10 +82,7 @@ impl<T: FromPgValue + PgType> PgParam for T {
     }
     #[inline]
     fn decode_param<S>(ctx: &RouteCtx<'_, S>, i: usize, name: &str) -> PgResult<Self> {
-        ctx.params().get::<T>(i).map_err(|mut e| {
-            e.where_ = Some(format!("parameter ${} ({name})", i + 1));
-            e
-        })
+        crate::router::decode_param::<T>(ctx.params(), i, name)
     }
 }
 

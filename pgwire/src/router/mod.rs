@@ -300,8 +300,18 @@ impl<S: Send + Sync + 'static, F: QueryHandler> Router<S, F> {
             "statement not supported: it matches none of this server's routes",
         )
         .detail(format!("The statement's normalized form is: {}", shape.key));
+        // Prefer routes of the same command (a SELECT is not "close" to a DELETE just
+        // because it is short), then any route.
         let keys: Vec<(usize, &str)> = self.table.keys().collect();
-        let closest = template::closest(&shape.key, keys.iter().map(|(_, k)| *k))
+        let verb = |k: &str| k.split(' ').next().unwrap_or("").to_owned();
+        let own = verb(&shape.key);
+        let same: Vec<&str> = keys
+            .iter()
+            .map(|(_, k)| *k)
+            .filter(|k| verb(k) == own)
+            .collect();
+        let closest = template::closest(&shape.key, same.iter().copied())
+            .or_else(|| template::closest(&shape.key, keys.iter().map(|(_, k)| *k)))
             .and_then(|k| keys.iter().find(|(_, kk)| *kk == k))
             .and_then(|(i, _)| self.routes.get(*i));
         e = match closest {
@@ -352,19 +362,87 @@ impl<S: Send + Sync + 'static, F: QueryHandler> Router<S, F> {
     }
 }
 
+/// The text form of a binary value of a fixed-size numeric or boolean type, so that a value
+/// the client sent as `int2` can feed an `i64` parameter (psycopg picks the smallest integer
+/// type that holds a Python int).
+fn binary_as_text(ty: &Type, raw: &[u8]) -> Option<String> {
+    Some(match *ty {
+        Type::INT2 => i16::from_be_bytes(raw.try_into().ok()?).to_string(),
+        Type::INT4 => i32::from_be_bytes(raw.try_into().ok()?).to_string(),
+        Type::INT8 => i64::from_be_bytes(raw.try_into().ok()?).to_string(),
+        Type::OID => u32::from_be_bytes(raw.try_into().ok()?).to_string(),
+        Type::FLOAT4 => f32::from_be_bytes(raw.try_into().ok()?).to_string(),
+        Type::FLOAT8 => f64::from_be_bytes(raw.try_into().ok()?).to_string(),
+        Type::BOOL => match raw {
+            [0] => "f".to_owned(),
+            [_] => "t".to_owned(),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// Decodes parameter `i` (0-based) of a route as `T`, naming it (`parameter $1 (id)`) in
+/// errors.
+///
+/// Text values are parsed as the route's type (so a bad value reads "invalid input syntax
+/// for type bigint", whatever type the client declared). A binary value of a client-declared
+/// text type (`text`, `varchar`, `unknown`, …) is UTF-8 text, and is parsed the same way; a
+/// binary integer, float or boolean of another width than the route's is converted too.
+pub(crate) fn decode_param<T: crate::types::FromPgValue + crate::types::PgType>(
+    params: &Params,
+    i: usize,
+    name: &str,
+) -> PgResult<T> {
+    let declared = params.ty(i);
+    let textual = matches!(
+        *declared,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
+    );
+    let r = match (i < params.len(), params.raw(i), params.format(i)) {
+        (false, ..) => Err(PgError::protocol_violation(format!(
+            "there is no parameter ${}",
+            i + 1
+        ))),
+        (true, None, _) => T::from_null(&T::pg_type()),
+        (true, Some(raw), Format::Text) => T::from_text(&T::pg_type(), raw),
+        (true, Some(raw), Format::Binary) if T::pg_type() != *declared => {
+            if textual {
+                T::from_text(&T::pg_type(), raw)
+            } else if let Some(text) = binary_as_text(declared, raw) {
+                T::from_text(&T::pg_type(), text.as_bytes())
+            } else {
+                T::from_binary(declared, raw)
+            }
+        }
+        (true, Some(raw), Format::Binary) => T::from_binary(declared, raw),
+    };
+    r.map_err(|mut e| {
+        if e.code == SqlState::INVALID_BINARY_REPRESENTATION {
+            e.message = format!("incorrect binary data format in bind parameter {}", i + 1);
+        }
+        e.where_ = Some(format!("parameter ${} ({name})", i + 1));
+        e
+    })
+}
+
 /// The route's parameters from the client's parameters and literals.
 fn map_params(sources: &[Source], client: &Params, types: &[Type]) -> Params {
     let mut formats = Vec::with_capacity(sources.len());
     let mut values = Vec::with_capacity(sources.len());
-    for s in sources {
+    let mut tys = Vec::with_capacity(sources.len());
+    for (s, route_ty) in sources.iter().zip(types) {
         match s {
             Source::Client(i) => {
                 formats.push(client.format(*i));
                 values.push(client.raw(*i).cloned());
+                // The value is in the type the client bound it as.
+                tys.push(client.ty(*i).clone());
             }
             Source::Literal(v) => {
                 formats.push(Format::Text);
                 values.push(v.clone());
+                tys.push(route_ty.clone());
             }
         }
     }
@@ -373,7 +451,7 @@ fn map_params(sources: &[Source], client: &Params, types: &[Type]) -> Params {
     } else {
         Formats::PerColumn(formats.into())
     };
-    Params::new(types.to_vec().into(), formats, values)
+    Params::new(tys.into(), formats, values)
 }
 
 /// A lexical error as PostgreSQL reports it: 42601 with a 1-based character position.
