@@ -269,7 +269,7 @@ mod tests {
 
     #[tokio::test]
     async fn routes_stay_plain_functions() {
-        let store = State(std::sync::Arc::new(Store::seeded()));
+        let store = State::new(Store::seeded());
         let book = book_by_id(store.clone(), 1).await.unwrap().unwrap();
         assert_eq!(book.title, "Dune");
         assert_eq!(delete_book(store.clone(), 1).await.unwrap(), 1);

@@ -37,25 +37,52 @@ pub trait FromContext<S>: Sized {
 ///     state.0.load(std::sync::atomic::Ordering::Relaxed)
 /// }
 /// ```
+///
+/// It derefs to `T` (the field is private, so `state.0` reaches a tuple struct's own field).
+/// In tests, call a route fn with `State::new(value)`.
 #[derive(Debug)]
-pub struct State<T>(pub Arc<T>);
+pub struct State<T> {
+    inner: Arc<T>,
+}
+
+impl<T> State<T> {
+    /// Wraps a value (e.g. to call a route fn directly in a test).
+    pub fn new(value: T) -> Self {
+        State {
+            inner: Arc::new(value),
+        }
+    }
+
+    /// The shared pointer.
+    pub fn arc(&self) -> &Arc<T> {
+        &self.inner
+    }
+}
+
+impl<T> From<Arc<T>> for State<T> {
+    fn from(inner: Arc<T>) -> Self {
+        State { inner }
+    }
+}
 
 impl<T> Clone for State<T> {
     fn clone(&self) -> Self {
-        State(Arc::clone(&self.0))
+        State {
+            inner: Arc::clone(&self.inner),
+        }
     }
 }
 
 impl<T> Deref for State<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.0
+        &self.inner
     }
 }
 
 impl<S: Send + Sync + 'static> FromContext<S> for State<S> {
     fn from_context(ctx: &RouteCtx<'_, S>) -> PgResult<Self> {
-        Ok(State(Arc::clone(ctx.state)))
+        Ok(State::from(Arc::clone(ctx.state)))
     }
 }
 

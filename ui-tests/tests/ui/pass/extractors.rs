@@ -45,7 +45,7 @@ async fn main() {
     let router = Router::new(Counter::default()).routes(routes![me, bump, stateless]);
     assert_eq!(router.match_sql("update counter set n = n + 5"), Some("bump"));
     // The fn is still a plain async fn.
-    let state = State(Arc::new(Counter::default()));
+    let state = State::from(Arc::new(Counter::default()));
     assert_eq!(bump(state.clone(), 2).await, 1);
     assert_eq!(state.hits.load(Ordering::Relaxed), 2);
     // A route without extractors fits any router.
