@@ -433,7 +433,7 @@ fn python() -> Option<std::path::PathBuf> {
 }
 
 #[test]
-fn psycopg_server_and_client_side_binding() {
+fn psycopg_server_and_client_side_binding_and_asyncpg() {
     let Some(py) = python() else {
         eprintln!("skipping psycopg test: no venv with psycopg (run .ci/install-deps.sh)");
         return;
@@ -452,4 +452,5 @@ fn psycopg_server_and_client_side_binding() {
     );
     assert!(stdout.contains("server-side binding ok"), "{stdout}");
     assert!(stdout.contains("client-side binding ok"), "{stdout}");
+    assert!(stdout.contains("asyncpg ok"), "{stdout}");
 }

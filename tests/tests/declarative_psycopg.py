@@ -67,3 +67,26 @@ with psycopg.connect(
     f"host=127.0.0.1 port={PORT} user=dave dbname=shop", cursor_factory=psycopg.ClientCursor
 ) as conn:
     check(conn, "client-side binding", "cli-bind")
+
+# asyncpg (also in the venv): prepared statements, binary formats, a transaction block.
+try:
+    import asyncio
+
+    import asyncpg
+except ImportError:
+    asyncpg = None
+
+if asyncpg is not None:
+
+    async def with_asyncpg():
+        c = await asyncpg.connect(host="127.0.0.1", port=PORT, user="erin", database="shop")
+        row = await c.fetchrow(f"SELECT {COLS} FROM books WHERE id = $1", 2)
+        assert row["title"] == "Dubliners" and row["in_stock"] is True, row
+        assert await c.execute("DELETE FROM books WHERE id = $1", 987654) == "DELETE 0"
+        async with c.transaction():
+            rows = await c.fetch("SELECT seq, book_id, amount FROM sales_report LIMIT $1", 2)
+            assert [r["seq"] for r in rows] == [1, 2], rows
+        await c.close()
+        print("asyncpg ok")
+
+    asyncio.run(with_asyncpg())
