@@ -48,6 +48,7 @@ pub trait PgField {
     fn encode_column(&self, enc: &mut DataRowEncoder) -> PgResult<()>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: ToPgValue + PgType + ?Sized> PgField for T {
     #[inline]
     fn column_type() -> Type {
@@ -75,6 +76,7 @@ pub trait PgParam: Sized {
     fn decode_param<S>(ctx: &RouteCtx<'_, S>, i: usize, name: &str) -> PgResult<Self>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: FromPgValue + PgType> PgParam for T {
     #[inline]
     fn param_type() -> Type {
