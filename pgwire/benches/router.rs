@@ -65,6 +65,15 @@ fn lookup(c: &mut Criterion) {
         g.bench_function(format!("{n}_routes_{}_bytes", query.len()), |b| {
             b.iter(|| r.match_sql(black_box(&query)))
         });
+        // The router's own share: fingerprint, hash probe, key check, literal binding.
+        let shape = pgwire::sql::template::normalize(&query).unwrap();
+        g.bench_function(format!("{n}_routes_probe_and_bind"), |b| {
+            b.iter_batched_ref(
+                || shape.clone(),
+                |s| r.match_shape(black_box(s)),
+                criterion::BatchSize::SmallInput,
+            )
+        });
         if n == 10 {
             // The share of the lookup spent normalizing the statement (the shared lexer).
             g.bench_function(format!("normalize_only_{}_bytes", query.len()), |b| {

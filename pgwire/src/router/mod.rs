@@ -227,13 +227,22 @@ impl<S: Send + Sync + 'static, F: QueryHandler> Router<S, F> {
             )));
         }
         let index = self.routes.len();
-        if let Err(AddError::Duplicate(other)) = self.table.add(index, shape) {
-            let o = &self.routes[other].info;
-            return Err(RouteError(format!(
-                "duplicate route: `{}` ({}) and `{}` ({}) have the same SQL template `{}`; \
-                 a statement can only be answered by one route",
-                o.name, o.location, info.name, info.location, o.sql
-            )));
+        match self.table.add(index, shape) {
+            Ok(()) => {}
+            Err(AddError::Duplicate(other)) => {
+                let o = &self.routes[other].info;
+                return Err(RouteError(format!(
+                    "duplicate route: `{}` ({}) and `{}` ({}) have the same SQL template \
+                     `{}`; a statement can only be answered by one route",
+                    o.name, o.location, info.name, info.location, o.sql
+                )));
+            }
+            Err(AddError::Placeholders(e)) => {
+                return Err(RouteError(format!(
+                    "route `{}` ({}): {e}",
+                    info.name, info.location
+                )));
+            }
         }
         self.routes.push(Entry {
             route: Box::new(route),
@@ -283,11 +292,18 @@ impl<S: Send + Sync + 'static, F: QueryHandler> Router<S, F> {
 
     /// The name of the route that answers `sql`, if any (for tests and diagnostics).
     pub fn match_sql(&self, sql: &str) -> Option<&'static str> {
-        let shape = template::normalize(sql).ok()?;
-        self.find(&shape).map(|m| self.routes[m.route].info.name)
+        let mut shape = template::normalize(sql).ok()?;
+        self.find(&mut shape)
+            .map(|m| self.routes[m.route].info.name)
     }
 
-    fn find(&self, shape: &Shape) -> Option<Match> {
+    /// Like [`match_sql`](Self::match_sql) for an already normalized statement (benchmarks).
+    #[doc(hidden)]
+    pub fn match_shape(&self, shape: &mut Shape) -> Option<&'static str> {
+        self.find(shape).map(|m| self.routes[m.route].info.name)
+    }
+
+    fn find(&self, shape: &mut Shape) -> Option<Match> {
         self.table.find(shape, |i| {
             self.routes.get(i).map_or(&[][..], |e| &e.info.param_types)
         })
@@ -486,8 +502,8 @@ impl<S: Send + Sync + 'static, F: QueryHandler> QueryHandler for Router<S, F> {
         sql: &str,
         param_types: &[Option<Type>],
     ) -> PgResult<Prepared<Self::Statement>> {
-        let shape = template::normalize(sql);
-        if let Ok(shape) = &shape {
+        let mut shape = template::normalize(sql);
+        if let Ok(shape) = &mut shape {
             if let Some(m) = self.find(shape) {
                 let info = &self.routes[m.route].info;
                 let types = match m.binding {
@@ -566,8 +582,8 @@ impl<S: Send + Sync + 'static, F: QueryHandler> QueryHandler for Router<S, F> {
     }
 
     async fn simple_query(&self, session: &mut Session, sql: &str) -> PgResult<Response> {
-        let shape = template::normalize(sql);
-        if let Ok(shape) = &shape {
+        let mut shape = template::normalize(sql);
+        if let Ok(shape) = &mut shape {
             if let Some(m) = self.find(shape) {
                 if let Some(n) = m.client_types.len().checked_sub(1) {
                     return Err(PgError::new(

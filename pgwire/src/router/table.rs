@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -40,16 +39,16 @@ pub(crate) enum Source {
 }
 
 /// How a statement's values reach a route's parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Binding {
     /// The statement's `$n` are the template's `$n`: the client's parameters as they are.
     Direct,
     /// One source per template parameter.
-    Mapped(Arc<[Source]>),
+    Mapped(Box<[Source]>),
 }
 
 /// A statement matched to a route.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Match {
     /// Index of the route.
     pub route: usize,
@@ -59,11 +58,21 @@ pub(crate) struct Match {
     pub client_types: Vec<Type>,
 }
 
+/// One route's template, with what matching needs precomputed.
+#[derive(Debug)]
+struct Template {
+    shape: Shape,
+    /// Number of placeholders (`$1..$n`).
+    params: usize,
+    /// Whether some `$n` appears more than once.
+    repeats: bool,
+}
+
 /// Routes by shape fingerprint.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
     by_fingerprint: FpMap<Vec<usize>>,
-    shapes: Vec<Shape>,
+    templates: Vec<Template>,
 }
 
 /// Why a template could not be added.
@@ -71,6 +80,8 @@ pub(crate) struct Table {
 pub(crate) enum AddError {
     /// Same shape and same literals as the route with this index.
     Duplicate(usize),
+    /// The placeholders are not `$1..$n`.
+    Placeholders(template::PlaceholderError),
 }
 
 fn literal_count(shape: &Shape) -> usize {
@@ -90,11 +101,12 @@ impl Table {
     /// Adds route `index` with template `shape`. Templates of one shape that spell more
     /// literals are tried first (they are more specific).
     pub fn add(&mut self, index: usize, shape: Shape) -> Result<(), AddError> {
+        let params = template::placeholders(&shape).map_err(AddError::Placeholders)? as usize;
         let fp = shape.fingerprint();
         let bucket = self.by_fingerprint.entry(fp).or_default();
         for &other in bucket.iter() {
-            if let Some(o) = self.shapes.get(other) {
-                if o.key == shape.key && pattern(o) == pattern(&shape) {
+            if let Some(o) = self.templates.get(other) {
+                if o.shape.key == shape.key && pattern(&o.shape) == pattern(&shape) {
                     return Err(AddError::Duplicate(other));
                 }
             }
@@ -102,115 +114,145 @@ impl Table {
         let literals = literal_count(&shape);
         let pos = bucket
             .iter()
-            .position(|&i| self.shapes.get(i).map_or(0, literal_count) < literals)
+            .position(|&i| self.templates.get(i).map_or(0, |t| literal_count(&t.shape)) < literals)
             .unwrap_or(bucket.len());
         bucket.insert(pos, index);
-        debug_assert_eq!(self.shapes.len(), index);
-        self.shapes.push(shape);
+        let uses = shape
+            .slots
+            .iter()
+            .filter(|s| matches!(s.value, SlotValue::Param(_)))
+            .count();
+        debug_assert_eq!(self.templates.len(), index);
+        self.templates.push(Template {
+            shape,
+            params,
+            repeats: uses > params,
+        });
         Ok(())
     }
 
     /// Every template key (for "did you mean" hints).
     pub fn keys(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.shapes
+        self.templates
             .iter()
             .enumerate()
-            .map(|(i, s)| (i, s.key.as_str()))
+            .map(|(i, t)| (i, t.shape.key.as_str()))
     }
 
     /// The route matching `query`, with its binding; `param_types(i)` gives route `i`'s
-    /// parameter types.
+    /// parameter types. On a match, the literal values bound to parameters are moved out of
+    /// `query`'s slots (its key stays intact).
     pub fn find<'t>(
         &self,
-        query: &Shape,
+        query: &mut Shape,
         param_types: impl Fn(usize) -> &'t [Type],
     ) -> Option<Match> {
         let bucket = self.by_fingerprint.get(&query.fingerprint())?;
         for &index in bucket {
-            let Some(template) = self.shapes.get(index) else {
+            let Some(t) = self.templates.get(index) else {
                 continue;
             };
-            if template.key != query.key || template.slots.len() != query.slots.len() {
+            if t.shape.key != query.key
+                || t.shape.slots.len() != query.slots.len()
+                || !fits(t, query)
+            {
                 continue;
             }
-            if let Some(m) = bind(template, query, param_types(index)) {
-                return Some(Match {
-                    route: index,
-                    binding: m.0,
-                    client_types: m.1,
-                });
-            }
+            let (binding, client_types) = bind(t, query, param_types(index))?;
+            return Some(Match {
+                route: index,
+                binding,
+                client_types,
+            });
         }
         None
     }
 }
 
-fn literal_bytes(v: &SlotValue) -> Option<Option<Bytes>> {
-    match v {
-        SlotValue::Text(s) => Some(Some(Bytes::copy_from_slice(s.as_bytes()))),
-        SlotValue::Null => Some(None),
-        SlotValue::Bool(b) => Some(Some(Bytes::from_static(if *b { b"t" } else { b"f" }))),
-        SlotValue::Param(_) => None,
-    }
-}
-
-/// Binds `query` to `template` (same key): the binding and the client parameter types.
-fn bind(template: &Shape, query: &Shape, types: &[Type]) -> Option<(Binding, Vec<Type>)> {
-    if !query.has_params() {
-        // Literals only (simple protocol, client-side binding): the shared binder checks
-        // template literals and casts.
-        let bound = template::bind(template, query).ok()?;
-        let sources: Arc<[Source]> = bound
-            .into_iter()
-            .map(|b| Source::Literal(b.value.map(Bytes::from)))
-            .collect();
-        return Some((Binding::Mapped(sources), Vec::new()));
-    }
-    let count = template::placeholders(template).ok()? as usize;
-    let mut sources: Vec<Option<Source>> = vec![None; count];
-    let mut client: Vec<Option<Type>> = Vec::new();
-    for (t, q) in template.slots.iter().zip(&query.slots) {
-        match (&t.value, &q.value) {
-            (SlotValue::Param(n), qv) => {
-                let n = (*n as usize).checked_sub(1)?;
-                let source = match qv {
-                    SlotValue::Param(m) => {
-                        let m = (*m as usize).checked_sub(1)?;
-                        if client.len() <= m {
-                            client.resize(m + 1, None);
-                        }
-                        let slot = client.get_mut(m)?;
-                        if slot.is_none() {
-                            *slot = Some(types.get(n)?.clone());
-                        }
-                        Source::Client(m)
-                    }
-                    lit => Source::Literal(literal_bytes(lit)?),
-                };
-                match sources.get_mut(n)? {
-                    Some(prev) if *prev != source => return None,
-                    Some(_) => {}
-                    entry @ None => *entry = Some(source),
-                }
-            }
+/// Whether `query` (same key as the template) fits it: equal literals where the template
+/// spells one, no client parameter where the template needs a literal, one value per
+/// repeated `$n`, and compatible casts.
+fn fits(t: &Template, query: &Shape) -> bool {
+    let mut casts_differ = false;
+    for (ts, qs) in t.shape.slots.iter().zip(&query.slots) {
+        match (&ts.value, &qs.value) {
+            (SlotValue::Param(_), _) => {}
             // A template literal cannot take a value that is only known at Bind.
-            (_, SlotValue::Param(_)) => return None,
-            (tv, qv) if tv != qv => return None,
+            (_, SlotValue::Param(_)) => return false,
+            (tv, qv) if tv != qv => return false,
             _ => {}
         }
+        if let (Some(a), Some(b)) = (&ts.cast, &qs.cast) {
+            casts_differ |= a != b;
+        }
+    }
+    if t.repeats {
+        let slots: Vec<(&SlotValue, &SlotValue)> = t
+            .shape
+            .slots
+            .iter()
+            .zip(&query.slots)
+            .map(|(a, b)| (&a.value, &b.value))
+            .collect();
+        for (i, (ta, qa)) in slots.iter().enumerate() {
+            let conflict = slots
+                .iter()
+                .skip(i + 1)
+                .any(|(tb, qb)| matches!(ta, SlotValue::Param(_)) && ta == tb && qa != qb);
+            if conflict {
+                return false;
+            }
+        }
+    }
+    // Casts written on both sides: let the shared binder judge aliases (`int` vs `int4`).
+    !(casts_differ && !query.has_params() && template::bind(&t.shape, query).is_err())
+}
+
+/// Builds the binding of a query that [`fits`] the template.
+fn bind(t: &Template, query: &mut Shape, types: &[Type]) -> Option<(Binding, Vec<Type>)> {
+    let mut sources: Vec<Option<Source>> = (0..t.params).map(|_| None).collect();
+    let mut client: Vec<Option<Type>> = Vec::new();
+    for (ts, qs) in t.shape.slots.iter().zip(query.slots.iter_mut()) {
+        let SlotValue::Param(n) = ts.value else {
+            continue;
+        };
+        let n = (n as usize).checked_sub(1)?;
+        let entry = sources.get_mut(n)?;
+        if entry.is_some() {
+            continue; // a repeated $n: `fits` checked the values are equal
+        }
+        *entry = Some(match &mut qs.value {
+            SlotValue::Param(m) => {
+                let m = (*m as usize).checked_sub(1)?;
+                if client.len() <= m {
+                    client.resize(m + 1, None);
+                }
+                let slot = client.get_mut(m)?;
+                if slot.is_none() {
+                    *slot = Some(types.get(n)?.clone());
+                }
+                Source::Client(m)
+            }
+            SlotValue::Text(s) => Source::Literal(Some(Bytes::from(std::mem::take(s)))),
+            SlotValue::Null => Source::Literal(None),
+            SlotValue::Bool(b) => {
+                Source::Literal(Some(Bytes::from_static(if *b { b"t" } else { b"f" })))
+            }
+        });
     }
     // Every client parameter must feed some template parameter.
     let client_types: Vec<Type> = client.into_iter().collect::<Option<Vec<_>>>()?;
     let sources: Vec<Source> = sources.into_iter().collect::<Option<Vec<_>>>()?;
-    let direct = sources.len() == client_types.len()
+    let direct = !client_types.is_empty()
+        && sources.len() == client_types.len()
         && sources
             .iter()
             .enumerate()
             .all(|(i, s)| *s == Source::Client(i));
-    if direct {
+    if direct || (sources.is_empty() && client_types.is_empty()) {
         Some((Binding::Direct, client_types))
     } else {
-        Some((Binding::Mapped(sources.into()), client_types))
+        Some((Binding::Mapped(sources.into_boxed_slice()), client_types))
     }
 }
 
@@ -230,7 +272,7 @@ mod tests {
     const TYPES: &[Type] = &[Type::INT8, Type::TEXT];
 
     fn find(t: &Table, sql: &str) -> Option<Match> {
-        t.find(&normalize(sql).unwrap(), |_| TYPES)
+        t.find(&mut normalize(sql).unwrap(), |_| TYPES)
     }
 
     #[test]
@@ -271,6 +313,14 @@ mod tests {
         let mut t = table(&["SELECT * FROM t WHERE k = $1"]);
         let dup = t.add(1, normalize("select * from t where k = $1;").unwrap());
         assert!(matches!(dup, Err(AddError::Duplicate(0))));
+        // A repeated $n needs one value.
+        let mut r = table(&["SELECT * FROM t WHERE a = $1 OR b = $1"]);
+        assert!(find(&r, "select * from t where a = 1 or b = 1").is_some());
+        assert!(find(&r, "select * from t where a = 1 or b = 2").is_none());
+        r.add(1, normalize("select * from u where d = $1::date").unwrap())
+            .unwrap();
+        assert!(find(&r, "select * from u where d = '2024-01-01'::date").is_some());
+        assert!(find(&r, "select * from u where d = '2024-01-01'::int4").is_none());
         t.add(1, normalize("select * from t where k = 'x'").unwrap())
             .unwrap();
         assert_eq!(find(&t, "select * from t where k = 'x'").unwrap().route, 1);
