@@ -30,9 +30,34 @@
 //! }
 //! ```
 //!
+//! Or declare the statements the server answers and let a [`Router`] dispatch them: derive
+//! [`PgRow`] for result rows, mark async fns with [`pg_query`], and collect them with
+//! [`routes!`]. See [`router`] for matching, extractors, return types and the session
+//! statements a router answers by itself.
+//!
+//! ```no_run
+//! use pgwire::prelude::*;
+//!
+//! #[derive(PgRow)]
+//! struct Greeting {
+//!     text: String,
+//! }
+//!
+//! #[pg_query("SELECT text FROM greetings WHERE name = $1")]
+//! async fn greet(name: String) -> Greeting {
+//!     Greeting { text: format!("hello, {name}") }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let router = Router::new(()).routes(routes![greet]);
+//!     Server::builder(router).listen("127.0.0.1:5432").bind().await?.serve().await
+//! }
+//! ```
+//!
 //! Layers, bottom up: [`codec`] (messages, no I/O), [`types`] (values), [`server`]
 //! (sockets and the connection loop), [`query`] (simple and extended protocol, handler
-//! trait).
+//! trait), [`router`] (the runtime of the macros).
 #![warn(missing_docs)]
 
 // Lets the crate's own tests and doctests use the macros, whose output names `::pgwire`.
