@@ -1076,6 +1076,9 @@ mod tests {
             vec![QuotedIdent("data".into())]
         );
         assert_eq!(kinds(r#"u&"a\\b""#), vec![QuotedIdent("a\\b".into())]);
+        assert_eq!(err(r#"U&"""#).message, "zero-length delimited identifier");
+        let e = err(r#"select U&"a\zz""#);
+        assert_eq!((e.pos, e.message.as_str()), (11, "invalid Unicode escape"));
         // Not a U& literal: identifier `u` and operator `&`.
         assert_eq!(kinds("u & v"), vec![id("u"), op("&"), id("v")]);
         assert_eq!(kinds("u&v"), vec![id("u"), op("&"), id("v")]);

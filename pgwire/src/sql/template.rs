@@ -24,6 +24,13 @@
 //! by key equality alone: their parameters arrive separately, so [`bind`]
 //! refuses them with [`BindError::QueryHasParams`].
 //!
+//! `NULL`, `TRUE` and `FALSE` are values except right after `IS` / `IS NOT`
+//! (and `NULL` after `NOT`, as in `NOT NULL` constraints), where they stay
+//! keywords in the key. A literal followed by `::type` (including multi-word
+//! types, modifiers and array bounds) or preceded by a type name
+//! (`DATE '2024-01-01'`) is one slot that records the cast; a `-` directly
+//! before a number in value position is folded into the number.
+//!
 //! Known approximations: a number after `ORDER BY`/`GROUP BY` is a column
 //! position in PostgreSQL but is still treated as a value slot here (a
 //! template that spells the literal requires the same literal, so this only
@@ -1006,6 +1013,7 @@ pub fn closest<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::lexer::{TokenKind, tokenize};
     use super::*;
 
     fn shape(sql: &str) -> Shape {
@@ -1071,6 +1079,16 @@ mod tests {
             shape("select id from t where id = -42").slots[0].value,
             text("-42")
         );
+    }
+
+    #[test]
+    fn casts_on_typed_literals_chain() {
+        let s = shape("select date '2024-01-01'::text");
+        assert_eq!(s.key, "select ?");
+        assert_eq!(s.slots[0].cast.as_deref(), Some("date::text"));
+        assert_eq!(key("select 1; -1; select -x"), "select ? ; ? ; select - x");
+        assert!(shape("select $1").has_params());
+        assert!(!shape("select 1").has_params());
     }
 
     #[test]
@@ -1527,13 +1545,13 @@ mod tests {
                 last_end = slot.end;
             }
             // Whitespace, comments and keyword case between tokens do not matter.
-            let tokens = crate::lexer::tokenize(&sql).expect("normalize succeeded");
+            let tokens = tokenize(&sql).expect("normalize succeeded");
             let respaced: String = tokens
                 .iter()
                 .map(|t| {
                     let text = t.text(&sql);
                     match t.kind {
-                        crate::lexer::TokenKind::Ident(_) => text.to_ascii_uppercase(),
+                        TokenKind::Ident(_) => text.to_ascii_uppercase(),
                         _ => text.to_owned(),
                     }
                 })
@@ -1542,7 +1560,10 @@ mod tests {
             let again = normalize(&respaced).expect("respaced SQL lexes");
             assert_eq!(again.key, s.key, "{sql:?} vs {respaced:?}");
             let values = |s: &Shape| -> Vec<(SlotValue, Option<String>)> {
-                s.slots.iter().map(|x| (x.value.clone(), x.cast.clone())).collect()
+                s.slots
+                    .iter()
+                    .map(|x| (x.value.clone(), x.cast.clone()))
+                    .collect()
             };
             assert_eq!(values(&again), values(&s), "{sql:?} vs {respaced:?}");
             let _ = placeholders(&s);
