@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use futures::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::simple::{QueryError, check_failed_transaction, finish_command};
+use super::simple::{QueryError, check_failed_transaction, finish_command, stream_rows};
 use super::{Portal, QueryHandler, Response, Statement, Tag};
 use crate::codec::{self, BackendMessage, FrontendMessage, Target};
 use crate::error::{PgError, PgResult, SqlState};
@@ -303,6 +302,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
                 let response = tokio::select! {
                     biased;
                     _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+                    _ = io.conn.closed() => return Err(ConnError::Closed.into()),
                     r = handler.execute(session, &state.portal) => r?,
                 };
                 io.drain_notices();
@@ -323,12 +323,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
                 }
             }
         };
-        let pulled = tokio::select! {
-            biased;
-            _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
-            r = pull(io, &mut rows, &mut pending, limit) => r?,
-        };
-        let (sent, finished) = pulled;
+        let (sent, finished) =
+            stream_rows(io, &mut rows, &mut pending, limit, &cancel, generation).await?;
         if finished {
             let mut tag = tag;
             tag.set_rows(sent);
@@ -341,39 +337,5 @@ impl<St: Send + Sync + 'static> Extended<St> {
             state.execution = Execution::Suspended { rows, pending, tag };
         }
         Ok(())
-    }
-}
-
-/// Sends up to `limit` rows; returns how many were sent and whether the stream ended.
-async fn pull<S>(
-    io: &mut SessionIo<S>,
-    rows: &mut BoxStream<'static, PgResult<DataRow>>,
-    pending: &mut Option<DataRow>,
-    limit: u64,
-) -> Result<(u64, bool), QueryError>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
-{
-    let mut sent = 0u64;
-    loop {
-        if sent == limit {
-            return Ok((sent, false));
-        }
-        let mut batch = match pending.take() {
-            Some(b) => b,
-            None => match rows.next().await {
-                Some(b) => b?,
-                None => return Ok((sent, true)),
-            },
-        };
-        let room = limit - sent;
-        if batch.row_count() as u64 > room {
-            let head = batch.split_rows(room as usize);
-            *pending = Some(batch);
-            batch = head;
-        }
-        sent += batch.row_count() as u64;
-        io.drain_notices();
-        io.conn.send_rows(&batch).await.map_err(ConnError::Io)?;
     }
 }

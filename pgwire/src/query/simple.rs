@@ -2,15 +2,17 @@
 //! aborts the rest.
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::split;
-use super::{QueryHandler, Response, RowStream, Tag};
+use super::{QueryHandler, Response, Tag};
+use crate::cancel::CancelToken;
 use crate::codec::{BackendMessage, TransactionStatus};
 use crate::error::{PgError, PgResult, SqlState};
 use crate::server::connection::{ConnError, SessionIo};
 use crate::session::Session;
-use crate::types::Formats;
+use crate::types::{DataRow, Formats};
 
 /// Runs every statement of `sql`; the caller sends ReadyForQuery afterwards.
 pub(crate) async fn run<H, S>(
@@ -57,6 +59,7 @@ where
     let response = tokio::select! {
         biased;
         _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+        _ = io.conn.closed() => return Err(ConnError::Closed.into()),
         r = handler.simple_query(session, stmt) => r?,
     };
     io.drain_notices();
@@ -70,11 +73,9 @@ where
         Response::Rows(rows) => {
             io.send_columns(Some(&rows.columns), &Formats::AllText);
             let mut rows = rows;
-            let sent = tokio::select! {
-                biased;
-                _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
-                r = stream_all(io, &mut rows) => r?,
-            };
+            let sent = stream_rows(io, &mut rows.rows, &mut None, u64::MAX, &cancel, generation)
+                .await?
+                .0;
             let mut tag = rows.tag.clone();
             tag.set_rows(sent);
             let tag = finish_command(session, before, stmt, tag);
@@ -85,19 +86,49 @@ where
     Ok(())
 }
 
-/// Sends every row of a stream; returns the row count.
-async fn stream_all<S>(io: &mut SessionIo<S>, rows: &mut RowStream) -> Result<u64, QueryError>
+/// Sends up to `limit` rows from `pending` then `rows`; returns how many were sent and
+/// whether the stream ended. Stops early when the query is cancelled or the client leaves.
+pub(crate) async fn stream_rows<S>(
+    io: &mut SessionIo<S>,
+    rows: &mut BoxStream<'static, PgResult<DataRow>>,
+    pending: &mut Option<DataRow>,
+    limit: u64,
+    cancel: &CancelToken,
+    generation: u64,
+) -> Result<(u64, bool), QueryError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let mut sent = 0u64;
-    while let Some(batch) = rows.rows.next().await {
-        let batch = batch?;
+    loop {
+        if sent == limit {
+            return Ok((sent, false));
+        }
+        let mut batch = match pending.take() {
+            Some(b) => b,
+            None => {
+                let next = tokio::select! {
+                    biased;
+                    r = rows.next() => r,
+                    _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+                    _ = io.conn.closed() => return Err(ConnError::Closed.into()),
+                };
+                match next {
+                    Some(b) => b?,
+                    None => return Ok((sent, true)),
+                }
+            }
+        };
+        let room = limit - sent;
+        if batch.row_count() as u64 > room {
+            let head = batch.split_rows(room as usize);
+            *pending = Some(batch);
+            batch = head;
+        }
         sent += batch.row_count() as u64;
         io.drain_notices();
         io.conn.send_rows(&batch).await.map_err(ConnError::Io)?;
     }
-    Ok(sent)
 }
 
 /// A failure while running a statement: an error for the client, or a dead connection.

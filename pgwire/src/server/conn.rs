@@ -73,6 +73,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         }
     }
 
+    /// Resolves when the client closes its side (or the socket fails) while a query runs.
+    ///
+    /// Bytes that arrive meanwhile (pipelined messages) are kept in the read buffer; past
+    /// 1 MiB of them this stops reading, so a flooding client cannot grow the buffer.
+    /// Cancel-safe.
+    pub async fn closed(&mut self) {
+        loop {
+            if self.rbuf.len() >= 1024 * 1024 {
+                return std::future::pending().await;
+            }
+            match self.fill().await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => return,
+            }
+        }
+    }
+
     /// Whether a complete message is already buffered.
     pub fn has_buffered_message(&self) -> bool {
         self.rbuf.len() >= 5 && {

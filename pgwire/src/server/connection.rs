@@ -27,6 +27,8 @@ pub(crate) enum ConnError {
     Io(std::io::Error),
     /// A FATAL error was sent; close.
     Fatal,
+    /// The client went away while a query ran.
+    Closed,
 }
 
 /// The connection plus the session's side channels.
