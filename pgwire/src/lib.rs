@@ -41,6 +41,8 @@ pub mod error;
 pub mod query;
 pub mod server;
 pub mod session;
+#[doc(hidden)]
+pub mod sql;
 mod startup;
 pub mod types;
 
