@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::response::RowSource;
 use super::simple::{QueryError, check_failed_transaction, finish_command, stream_rows};
+use super::split::TxVerb;
 use super::{Portal, QueryHandler, Response, Statement, Tag};
 use crate::codec::{self, BackendMessage, FrontendMessage, Target};
 use crate::error::{PgError, PgResult, SqlState};
@@ -22,7 +23,7 @@ enum Execution {
     New,
     /// Suspended after a row limit: the rest of the stream and any rows already pulled.
     Suspended {
-        rows: BoxStream<'static, PgResult<DataRow>>,
+        rows: RowSource,
         pending: Option<DataRow>,
         tag: Tag,
     },
@@ -127,7 +128,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
             )
             .into());
         }
-        check_failed_transaction(session, &p.sql)?;
+        let verb = TxVerb::of(&p.sql);
+        check_failed_transaction(session, verb)?;
         let declared = p
             .param_types
             .iter()
@@ -155,6 +157,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
             name: p.name.clone(),
             sql: p.sql,
             param_types: types.into(),
+            verb,
             prepared,
         };
         self.statements.insert(p.name, Arc::new(stmt));
@@ -198,7 +201,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
             ))
             .into());
         }
-        check_failed_transaction(session, &stmt.sql)?;
+        check_failed_transaction(session, stmt.verb)?;
         for (i, value) in b.params.iter().enumerate() {
             if let (Some(v), Format::Binary) = (value, param_formats.get(i)) {
                 let size = type_size(&stmt.param_types[i]);
@@ -276,7 +279,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
             .portals
             .get_mut(&e.portal)
             .ok_or_else(|| missing_portal(&e.portal))?;
-        check_failed_transaction(session, state.portal.sql())?;
+        let verb = state.portal.statement.verb;
+        check_failed_transaction(session, verb)?;
         let limit = if e.max_rows > 0 {
             e.max_rows as u64
         } else {
@@ -292,8 +296,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
             Execution::Done(mut tag) => {
                 tag.set_rows(0);
                 state.execution = Execution::Done(tag.clone());
-                io.conn
-                    .send(&BackendMessage::CommandComplete(tag.to_string()));
+                io.conn.send_command_complete(&tag);
                 return Ok(());
             }
             Execution::Suspended { rows, pending, tag } => (rows, pending, tag),
@@ -313,9 +316,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
                         return Ok(());
                     }
                     Response::Command(tag) => {
-                        let tag = finish_command(session, before, state.portal.sql(), tag);
-                        io.conn
-                            .send(&BackendMessage::CommandComplete(tag.to_string()));
+                        let tag = finish_command(session, before, verb, tag);
+                        io.conn.send_command_complete(&tag);
                         state.execution = Execution::Done(tag);
                         return Ok(());
                     }
@@ -328,9 +330,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
         if finished {
             let mut tag = tag;
             tag.set_rows(sent);
-            let tag = finish_command(session, before, state.portal.sql(), tag);
-            io.conn
-                .send(&BackendMessage::CommandComplete(tag.to_string()));
+            let tag = finish_command(session, before, verb, tag);
+            io.conn.send_command_complete(&tag);
             state.execution = Execution::Done(tag);
         } else {
             io.conn.send(&BackendMessage::PortalSuspended);

@@ -47,6 +47,7 @@ pub struct Statement<S> {
     /// What the handler prepared.
     pub prepared: Prepared<S>,
     pub(crate) param_types: Arc<[Type]>,
+    pub(crate) verb: split::TxVerb,
 }
 
 /// A portal: a statement with bound parameters and chosen result formats, ready to run.
@@ -153,6 +154,7 @@ pub trait QueryHandler: Send + Sync + 'static {
                     name: String::new(),
                     sql: sql.to_owned(),
                     param_types: prepared.param_types.clone().into(),
+                    verb: split::TxVerb::of(sql),
                     prepared,
                 }),
                 params: Params::default(),
@@ -167,12 +169,4 @@ pub trait QueryHandler: Send + Sync + 'static {
         let _ = session;
         async {}
     }
-}
-
-/// The first two keywords of a statement, lower-cased (e.g. `("rollback", "to")`).
-pub(crate) fn first_keyword(sql: &str) -> (String, String) {
-    let mut words = split::keywords(sql);
-    let a = words.next().unwrap_or_default();
-    let b = words.next().unwrap_or_default();
-    (a, b)
 }

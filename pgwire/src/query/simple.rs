@@ -2,10 +2,10 @@
 //! aborts the rest.
 
 use futures::StreamExt;
-use futures::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::split;
+use super::response::RowSource;
+use super::split::{self, TxVerb};
 use super::{QueryHandler, Response, Tag};
 use crate::cancel::CancelToken;
 use crate::codec::{BackendMessage, TransactionStatus};
@@ -51,7 +51,8 @@ where
     H: QueryHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    check_failed_transaction(session, stmt)?;
+    let verb = TxVerb::of(stmt);
+    check_failed_transaction(session, verb)?;
     let cancel = session.cancel.clone();
     let generation = cancel.generation();
     let before = session.status;
@@ -66,9 +67,8 @@ where
     match response {
         Response::Empty => io.conn.send(&BackendMessage::EmptyQueryResponse),
         Response::Command(tag) => {
-            let tag = finish_command(session, before, stmt, tag);
-            io.conn
-                .send(&BackendMessage::CommandComplete(tag.to_string()));
+            let tag = finish_command(session, before, verb, tag);
+            io.conn.send_command_complete(&tag);
         }
         Response::Rows(rows) => {
             io.send_columns(Some(&rows.columns), &Formats::AllText);
@@ -78,9 +78,8 @@ where
                 .0;
             let mut tag = rows.tag.clone();
             tag.set_rows(sent);
-            let tag = finish_command(session, before, stmt, tag);
-            io.conn
-                .send(&BackendMessage::CommandComplete(tag.to_string()));
+            let tag = finish_command(session, before, verb, tag);
+            io.conn.send_command_complete(&tag);
         }
     }
     Ok(())
@@ -90,7 +89,7 @@ where
 /// whether the stream ended. Stops early when the query is cancelled or the client leaves.
 pub(crate) async fn stream_rows<S>(
     io: &mut SessionIo<S>,
-    rows: &mut BoxStream<'static, PgResult<DataRow>>,
+    rows: &mut RowSource,
     pending: &mut Option<DataRow>,
     limit: u64,
     cancel: &CancelToken,
@@ -150,15 +149,9 @@ impl From<ConnError> for QueryError {
     }
 }
 
-/// Whether `stmt` ends a transaction block (allowed in a failed transaction).
-pub(crate) fn is_transaction_exit(stmt: &str) -> bool {
-    let (a, _) = super::first_keyword(stmt);
-    matches!(a.as_str(), "commit" | "rollback" | "abort" | "end")
-}
-
-/// 25P02 unless `stmt` may run in the session's transaction state.
-pub(crate) fn check_failed_transaction(session: &Session, stmt: &str) -> PgResult<()> {
-    if session.status == TransactionStatus::Failed && !is_transaction_exit(stmt) {
+/// 25P02 unless a statement of kind `verb` may run in the session's transaction state.
+pub(crate) fn check_failed_transaction(session: &Session, verb: TxVerb) -> PgResult<()> {
+    if session.status == TransactionStatus::Failed && !verb.allowed_when_failed() {
         return Err(PgError::new(
             SqlState::IN_FAILED_SQL_TRANSACTION,
             "current transaction is aborted, commands ignored until end of transaction block",
@@ -172,13 +165,10 @@ pub(crate) fn check_failed_transaction(session: &Session, stmt: &str) -> PgResul
 pub(crate) fn finish_command(
     session: &mut Session,
     before: TransactionStatus,
-    stmt: &str,
+    verb: TxVerb,
     tag: Tag,
 ) -> Tag {
-    let (a, b) = super::first_keyword(stmt);
-    let exits = matches!(a.as_str(), "commit" | "end" | "abort")
-        || (a == "rollback" && b != "to" && b != "prepared");
-    let tag = if before == TransactionStatus::Failed && matches!(a.as_str(), "commit" | "end") {
+    let tag = if before == TransactionStatus::Failed && verb == TxVerb::Commit {
         Tag::new("ROLLBACK")
     } else {
         tag
@@ -187,14 +177,14 @@ pub(crate) fn finish_command(
         session.status_set = false;
         return tag;
     }
-    match a.as_str() {
-        "begin" | "start" if before == TransactionStatus::Idle => {
+    match verb {
+        TxVerb::Begin if before == TransactionStatus::Idle => {
             session.status = TransactionStatus::InTransaction;
         }
-        "rollback" if b == "to" && before == TransactionStatus::Failed => {
+        TxVerb::RollbackTo if before == TransactionStatus::Failed => {
             session.status = TransactionStatus::InTransaction;
         }
-        _ if exits => session.status = TransactionStatus::Idle,
+        TxVerb::Commit | TxVerb::Rollback => session.status = TransactionStatus::Idle,
         _ => {}
     }
     tag

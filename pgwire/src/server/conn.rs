@@ -124,6 +124,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         msg.encode(&mut self.wbuf);
     }
 
+    /// Queues CommandComplete for `tag`, formatted straight into the buffer.
+    #[inline]
+    pub fn send_command_complete(&mut self, tag: &crate::query::Tag) {
+        use std::fmt::Write;
+        codec::write_message(&mut self.wbuf, b'C', |b| {
+            let _ = write!(b, "{tag}");
+            b.extend_from_slice(&[0]);
+        });
+    }
+
     /// Queues an ErrorResponse (or NoticeResponse for notice severities).
     pub fn send_error(&mut self, e: &PgError) {
         let fields = e.to_fields();

@@ -49,12 +49,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> SessionIo<S> {
     pub fn send_columns(&mut self, columns: Option<&[Column]>, formats: &Formats) {
         match columns {
             None => self.conn.send(&BackendMessage::NoData),
-            Some(cols) => self.conn.send(&BackendMessage::RowDescription(
-                cols.iter()
-                    .enumerate()
-                    .map(|(i, c)| c.description(formats.get(i)))
-                    .collect(),
-            )),
+            Some(cols) => crate::codec::write_message(&mut self.conn.wbuf, b'T', |b| {
+                b.extend_from_slice(&(cols.len() as i16).to_be_bytes());
+                for (i, c) in cols.iter().enumerate() {
+                    c.write_description(b, formats.get(i));
+                }
+            }),
         }
     }
 
