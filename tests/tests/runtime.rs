@@ -274,3 +274,48 @@ async fn wait_for(cond: impl Fn() -> bool) {
     }
     panic!("condition not reached within 5 s");
 }
+
+#[tokio::test]
+async fn cancel_request_stops_a_running_query_with_57014() {
+    let h = start().await;
+    let client = connect(&url(h.port)).await;
+    let token = client.cancel_token();
+    let canceller = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        token.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    });
+    let started = std::time::Instant::now();
+    let err = client.simple_query("sleep").await.unwrap_err();
+    assert_eq!(err.code().unwrap().code(), "57014");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    canceller.await.unwrap();
+    // The session goes on, and the cancel does not leak into the next query.
+    assert_eq!(client.simple_query("rows 2").await.unwrap().len(), 4);
+    wait_for(|| h.probe.running.load(Ordering::SeqCst) == 0).await;
+}
+
+#[tokio::test]
+async fn a_cancel_with_the_wrong_key_does_nothing() {
+    let h = start().await;
+    let mut raw = Raw::startup(h.port, "tester").await;
+    raw.send(&[FrontendMessage::Query(Query {
+        sql: "sleep".into(),
+    })])
+    .await;
+    wait_for(|| h.probe.running.load(Ordering::SeqCst) == 1).await;
+    // Every live pid with a key that is surely wrong.
+    let mut bogus = Raw::connect(h.port).await;
+    let mut b = bytes::BytesMut::new();
+    pgwire::codec::StartupPacket::Cancel(pgwire::codec::CancelRequest {
+        pid: 1,
+        key: bytes::Bytes::from_static(&[0, 0, 0, 0]),
+    })
+    .encode(&mut b);
+    bogus.send_bytes(&b).await;
+    assert!(
+        bogus.until_closed().await.is_empty(),
+        "a cancel gets no answer"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(h.probe.running.load(Ordering::SeqCst), 1);
+}
