@@ -205,7 +205,14 @@ impl<St: Send + Sync + 'static> Extended<St> {
         for (i, value) in b.params.iter().enumerate() {
             if let (Some(v), Format::Binary) = (value, param_formats.get(i)) {
                 let size = type_size(&stmt.param_types[i]);
-                if size > 0 && size != 64 && v.len() != size as usize {
+                // What PostgreSQL's fixed-size recv functions report: too few bytes is
+                // 08P01 (the read runs off the value), too many is 22P03.
+                if size > 0 && size != 64 && v.len() < size as usize {
+                    return Err(
+                        PgError::protocol_violation("insufficient data left in message").into(),
+                    );
+                }
+                if size > 0 && size != 64 && v.len() > size as usize {
                     return Err(PgError::new(
                         SqlState::INVALID_BINARY_REPRESENTATION,
                         format!("incorrect binary data format in bind parameter {}", i + 1),

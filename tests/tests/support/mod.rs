@@ -6,6 +6,7 @@
 pub mod example;
 pub mod pg;
 pub mod raw;
+pub mod transcript;
 
 use std::process::Command;
 
