@@ -44,6 +44,8 @@ pub(crate) struct Extended<S> {
     pub ignore_till_sync: bool,
     /// Extended-protocol messages arrived since the last Sync.
     pub in_pipeline: bool,
+    /// An error happened since the last Sync.
+    pub failed: bool,
 }
 
 impl<S> Default for Extended<S> {
@@ -53,6 +55,7 @@ impl<S> Default for Extended<S> {
             portals: HashMap::new(),
             ignore_till_sync: false,
             in_pipeline: false,
+            failed: false,
         }
     }
 }

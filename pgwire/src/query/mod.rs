@@ -164,6 +164,22 @@ pub trait QueryHandler: Send + Sync + 'static {
         }
     }
 
+    /// Called at the end of an implicit transaction: outside a transaction block, the
+    /// extended-protocol messages up to a Sync, or all statements of one simple Query, run as
+    /// one transaction in PostgreSQL, so an error rolls back what ran before it. `failed` says
+    /// whether a statement failed. Engines with transactions start one lazily (when executing
+    /// while [`Session::transaction_status`] is idle) and commit or roll it back here; the
+    /// default does nothing (each statement stands alone). An error is sent to the client
+    /// before ReadyForQuery.
+    fn end_implicit_transaction(
+        &self,
+        session: &mut Session,
+        failed: bool,
+    ) -> impl Future<Output = PgResult<()>> + Send {
+        let _ = (session, failed);
+        async { Ok(()) }
+    }
+
     /// Called when a session ends (after Terminate or a closed socket).
     fn on_close(&self, session: &mut Session) -> impl Future<Output = ()> + Send {
         let _ = session;

@@ -14,13 +14,14 @@ use crate::server::connection::{ConnError, SessionIo};
 use crate::session::Session;
 use crate::types::{DataRow, Formats};
 
-/// Runs every statement of `sql`; the caller sends ReadyForQuery afterwards.
+/// Runs every statement of `sql`; the caller sends ReadyForQuery afterwards. Returns
+/// whether a statement failed.
 pub(crate) async fn run<H, S>(
     handler: &H,
     session: &mut Session,
     io: &mut SessionIo<S>,
     sql: &str,
-) -> Result<(), ConnError>
+) -> Result<bool, ConnError>
 where
     H: QueryHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send,
@@ -28,17 +29,17 @@ where
     let statements = split::statements(sql);
     if statements.is_empty() {
         io.conn.send(&BackendMessage::EmptyQueryResponse);
-        return Ok(());
+        return Ok(false);
     }
     for stmt in statements {
         let result = run_one(handler, session, io, stmt).await;
         io.drain_notices();
         if let Err(e) = result {
             io.fail(session, e)?;
-            break;
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 async fn run_one<H, S>(

@@ -233,13 +233,16 @@ where
         }
         match msg {
             FrontendMessage::Query(q) => {
-                simple::run(handler, session, io, &q.sql).await?;
+                let failed = simple::run(handler, session, io, &q.sql).await?;
+                finish_implicit_transaction(handler, session, io, failed).await;
                 end_of_transaction(&mut ext, session);
                 ready(io, session);
             }
             FrontendMessage::Sync => {
                 ext.ignore_till_sync = false;
                 ext.in_pipeline = false;
+                let failed = std::mem::take(&mut ext.failed);
+                finish_implicit_transaction(handler, session, io, failed).await;
                 end_of_transaction(&mut ext, session);
                 ready(io, session);
             }
@@ -255,6 +258,7 @@ where
                     io.drain_notices();
                     io.fail(session, e)?;
                     ext.ignore_till_sync = true;
+                    ext.failed = true;
                 }
             }
             // Outside COPY these are ignored, as PostgreSQL does.
@@ -274,6 +278,26 @@ where
             }
         }
     }
+}
+
+/// Outside a transaction block, the messages up to Sync (or one Query message) form an
+/// implicit transaction: tell the handler it ended, and whether it failed.
+async fn finish_implicit_transaction<H, S>(
+    handler: &H,
+    session: &mut Session,
+    io: &mut SessionIo<S>,
+    failed: bool,
+) where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    if session.status != TransactionStatus::Idle {
+        return;
+    }
+    if let Err(e) = handler.end_implicit_transaction(session, failed).await {
+        io.conn.send_error(&e);
+    }
+    io.drain_notices();
 }
 
 /// Sends ParameterStatus for parameters changed by the last command, then ReadyForQuery.

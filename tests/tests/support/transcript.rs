@@ -25,10 +25,10 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
+use pgwire::codec::BackendMessage;
 use pgwire::codec::{
     Bind, Close, Describe, Execute, FrontendMessage, Parse, Query, Target, TransactionStatus,
 };
-use pgwire::codec::BackendMessage;
 use pgwire::types::Type;
 
 /// One step of a transcript.
@@ -148,13 +148,20 @@ fn target(w: Option<&String>) -> Result<Target, String> {
 
 fn frontend(line: &str) -> Result<FrontendMessage, String> {
     let w = words(line)?;
-    let arg = |i: usize| w.get(i).map(|s| unquote(s)).ok_or(format!("missing argument {i} in {line:?}"));
+    let arg = |i: usize| {
+        w.get(i)
+            .map(|s| unquote(s))
+            .ok_or(format!("missing argument {i} in {line:?}"))
+    };
     Ok(match w.first().map(String::as_str) {
         Some("Q") => FrontendMessage::Query(Query { sql: arg(1)? }),
         Some("P") => FrontendMessage::Parse(Parse {
             name: arg(1)?,
             sql: arg(2)?,
-            param_types: w[3..].iter().map(|t| type_oid(t)).collect::<Result<_, _>>()?,
+            param_types: w[3..]
+                .iter()
+                .map(|t| type_oid(t))
+                .collect::<Result<_, _>>()?,
         }),
         Some("B") => {
             let mut params = Vec::new();
@@ -198,7 +205,9 @@ fn frontend(line: &str) -> Result<FrontendMessage, String> {
         }),
         Some("E") => FrontendMessage::Execute(Execute {
             portal: arg(1)?,
-            max_rows: w.get(2).map_or(Ok(0), |m| m.parse().map_err(|e| format!("{e}")))?,
+            max_rows: w
+                .get(2)
+                .map_or(Ok(0), |m| m.parse().map_err(|e| format!("{e}")))?,
         }),
         Some("S") => FrontendMessage::Sync,
         Some("H") => FrontendMessage::Flush,
@@ -208,7 +217,12 @@ fn frontend(line: &str) -> Result<FrontendMessage, String> {
 
 fn word(v: &[u8]) -> String {
     match std::str::from_utf8(v) {
-        Ok(s) if !s.is_empty() && s != "NULL" && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-+:".contains(c)) => {
+        Ok(s)
+            if !s.is_empty()
+                && s != "NULL"
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-+:".contains(c)) =>
+        {
             s.to_owned()
         }
         Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
@@ -312,7 +326,10 @@ impl Transcript {
         let mut send = Vec::new();
         let mut expect = Vec::new();
         let mut start = 0;
-        let flush = |steps: &mut Vec<Step>, send: &mut Vec<FrontendMessage>, expect: &mut Vec<String>, line| {
+        let flush = |steps: &mut Vec<Step>,
+                     send: &mut Vec<FrontendMessage>,
+                     expect: &mut Vec<String>,
+                     line| {
             if !send.is_empty() || !expect.is_empty() {
                 steps.push(Step::Exchange {
                     send: std::mem::take(send),
@@ -341,7 +358,9 @@ impl Transcript {
             } else if let Some(m) = line.strip_prefix('<') {
                 expect.push(canonical_expect(m.trim()).map_err(err)?);
             } else {
-                return Err(err(format!("a line must start with #, !, > or <: {line:?}")));
+                return Err(err(format!(
+                    "a line must start with #, !, > or <: {line:?}"
+                )));
             }
         }
         flush(&mut steps, &mut send, &mut expect, start);
@@ -359,7 +378,8 @@ impl Transcript {
         for step in &self.steps {
             match step {
                 Step::Setup(sql) => {
-                    raw.send(&[FrontendMessage::Query(Query { sql: sql.clone() })]).await;
+                    raw.send(&[FrontendMessage::Query(Query { sql: sql.clone() })])
+                        .await;
                     raw.until_ready().await;
                 }
                 Step::Exchange { send, .. } => {
@@ -371,7 +391,12 @@ impl Transcript {
                     let mut got = Vec::new();
                     loop {
                         let m = if want == 0 {
-                            match tokio::time::timeout(std::time::Duration::from_millis(300), raw.recv()).await {
+                            match tokio::time::timeout(
+                                std::time::Duration::from_millis(300),
+                                raw.recv(),
+                            )
+                            .await
+                            {
                                 Ok(m) => m,
                                 Err(_) => break,
                             }
@@ -429,7 +454,8 @@ impl Transcript {
         for step in &self.steps {
             match step {
                 Step::Setup(sql) => {
-                    raw.send(&[FrontendMessage::Query(Query { sql: sql.clone() })]).await;
+                    raw.send(&[FrontendMessage::Query(Query { sql: sql.clone() })])
+                        .await;
                     let msgs = raw.until_ready().await;
                     if let Some(code) = super::raw::error_code(&msgs) {
                         return Err(format!("{}: setup {sql:?} failed with {code}", self.name));
@@ -466,7 +492,10 @@ impl Transcript {
                 Some((_, None)) => continue,
                 Some((BackendMessage::ReadyForQuery(_), _)) => return Ok(()),
                 Some((_, Some(extra))) => {
-                    return Err(format!("{}: unexpected message after the last block: {extra}", self.name));
+                    return Err(format!(
+                        "{}: unexpected message after the last block: {extra}",
+                        self.name
+                    ));
                 }
                 None => return Err(format!("{}: connection closed", self.name)),
             }
