@@ -1,5 +1,5 @@
 //! The query layer: the [`QueryHandler`] trait a server implements, what it answers with
-//! ([`Response`]), and the simple ([`simple`]) and extended ([`extended`]) protocol drivers.
+//! ([`Response`]), and the drivers of the simple and extended query protocols.
 
 pub(crate) mod extended;
 mod response;
