@@ -2,7 +2,7 @@
 //! query watches.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -10,6 +10,7 @@ use rand::RngCore;
 use tokio::sync::{Notify, mpsc};
 
 use crate::codec::CancelRequest;
+use crate::error::{PgError, SqlState};
 use crate::server::Push;
 
 /// A cancellation signal for the query a session is running.
@@ -25,6 +26,7 @@ pub struct CancelToken {
 #[derive(Debug, Default)]
 struct TokenInner {
     generation: AtomicU64,
+    terminating: AtomicBool,
     notify: Notify,
 }
 
@@ -33,6 +35,31 @@ impl CancelToken {
     pub fn cancel(&self) {
         self.inner.generation.fetch_add(1, Ordering::SeqCst);
         self.inner.notify.notify_waiters();
+    }
+
+    /// Ends the session: the running query (if any) stops and the client gets FATAL 57P01,
+    /// as PostgreSQL's fast shutdown and `pg_terminate_backend` do.
+    pub fn terminate(&self) {
+        self.inner.terminating.store(true, Ordering::SeqCst);
+        self.cancel();
+    }
+
+    /// Whether the session is being terminated (not just its query cancelled).
+    pub fn is_terminating(&self) -> bool {
+        self.inner.terminating.load(Ordering::SeqCst)
+    }
+
+    /// The error a cancelled query reports: 57014 for a cancel, FATAL 57P01 when the session
+    /// is being terminated.
+    pub fn error(&self) -> PgError {
+        if self.is_terminating() {
+            PgError::fatal(
+                SqlState::ADMIN_SHUTDOWN,
+                "terminating connection due to administrator command",
+            )
+        } else {
+            PgError::query_canceled()
+        }
     }
 
     /// The current generation; compare with [`is_cancelled_since`](Self::is_cancelled_since).
@@ -137,6 +164,14 @@ impl Registry {
         let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&pid)
             .is_some_and(|entry| entry.mailbox.send(push).is_ok())
+    }
+
+    /// Terminates every session (see [`CancelToken::terminate`]).
+    pub fn terminate_all(&self) {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        for entry in map.values() {
+            entry.cancel.terminate();
+        }
     }
 
     /// Sends a push built by `f` to every session.

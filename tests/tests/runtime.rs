@@ -68,6 +68,11 @@ impl QueryHandler for TestHandler {
                 session.notice(PgError::notice("hello from the handler"));
                 Ok(Response::Command(Tag::new("NOTICE")))
             }
+            ["sleepms", ms] => {
+                let ms: u64 = ms.parse().unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(Response::Command(Tag::new("SLEPT")))
+            }
             ["sleep"] => {
                 self.probe.running.fetch_add(1, Ordering::SeqCst);
                 let _guard = Running(self.probe.clone());
@@ -93,11 +98,16 @@ struct Harness {
 }
 
 async fn start() -> Harness {
+    start_with(|_| {}).await
+}
+
+async fn start_with(config: impl FnOnce(&mut pgwire::Config)) -> Harness {
     let probe = Arc::new(Probe::default());
     let server = Server::builder(TestHandler {
         probe: probe.clone(),
     })
     .listen("127.0.0.1:0")
+    .configure(config)
     .bind()
     .await
     .unwrap();
@@ -318,4 +328,194 @@ async fn a_cancel_with_the_wrong_key_does_nothing() {
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(h.probe.running.load(Ordering::SeqCst), 1);
+}
+
+fn fatal_code(msgs: &[BackendMessage]) -> Option<String> {
+    msgs.iter().find_map(|m| match m {
+        BackendMessage::ErrorResponse(f) if f.get(b'S') == Some("FATAL") => {
+            f.get(b'C').map(str::to_owned)
+        }
+        _ => None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_tells_idle_and_busy_sessions_the_right_thing() {
+    let h = start_with(|c| c.max_connections = 200).await;
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(Raw::startup(h.port, "tester").await);
+    }
+    // Three busy sessions finish within the grace period, two never would.
+    let mut quick = Vec::new();
+    for _ in 0..3 {
+        let mut raw = Raw::startup(h.port, "tester").await;
+        raw.send(&[FrontendMessage::Query(Query {
+            sql: "sleepms 500".into(),
+        })])
+        .await;
+        quick.push(raw);
+    }
+    let mut stuck = Vec::new();
+    for _ in 0..2 {
+        let mut raw = Raw::startup(h.port, "tester").await;
+        raw.send(&[FrontendMessage::Query(Query {
+            sql: "sleep".into(),
+        })])
+        .await;
+        stuck.push(raw);
+    }
+    wait_for(|| h.probe.running.load(Ordering::SeqCst) == 2).await;
+    assert_eq!(h.handle.active_sessions(), 105);
+    let handle = h.handle.clone();
+    let started = std::time::Instant::now();
+    let shutdown = tokio::spawn(async move { handle.shutdown(Duration::from_millis(1500)).await });
+    for raw in &mut idle {
+        let msgs = raw.until_closed().await;
+        assert_eq!(fatal_code(&msgs).as_deref(), Some("57P01"), "{msgs:?}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "idle sessions end at once"
+    );
+    for raw in &mut quick {
+        let msgs = raw.until_closed().await;
+        assert!(
+            msgs.contains(&BackendMessage::CommandComplete("SLEPT".into())),
+            "the running query finished within the grace period: {msgs:?}"
+        );
+        assert_eq!(fatal_code(&msgs).as_deref(), Some("57P01"));
+    }
+    for raw in &mut stuck {
+        let msgs = raw.until_closed().await;
+        assert_eq!(fatal_code(&msgs).as_deref(), Some("57P01"), "{msgs:?}");
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "stuck queries get the grace period"
+    );
+    shutdown.await.unwrap();
+    assert_eq!(h.handle.active_sessions(), 0);
+    assert_eq!(h.probe.running.load(Ordering::SeqCst), 0);
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", h.port))
+            .await
+            .is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_over_the_limit_gets_53300_and_the_others_keep_working() {
+    let h = start_with(|c| c.max_connections = 100).await;
+    let mut sessions = Vec::new();
+    for _ in 0..100 {
+        sessions.push(Raw::startup(h.port, "tester").await);
+    }
+    let mut extra = Raw::connect(h.port).await;
+    let mut b = bytes::BytesMut::new();
+    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
+        version: pgwire::codec::ProtocolVersion::V3_0,
+        params: vec![("user".into(), "tester".into())],
+    })
+    .encode(&mut b);
+    extra.send_bytes(&b).await;
+    let msgs = extra.until_closed().await;
+    assert_eq!(fatal_code(&msgs).as_deref(), Some("53300"), "{msgs:?}");
+    for raw in sessions.iter_mut().step_by(10) {
+        let msgs = query(raw, "rows 1").await;
+        assert_eq!(ready(&msgs), TransactionStatus::Idle);
+    }
+    // A slot frees up when a session leaves.
+    sessions.pop();
+    wait_for(|| h.handle.connections() == 99).await;
+    let mut again = Raw::startup(h.port, "tester").await;
+    assert_eq!(
+        ready(&query(&mut again, "rows 1").await),
+        TransactionStatus::Idle
+    );
+}
+
+#[tokio::test]
+async fn idle_timeouts_end_sessions_as_postgres_words_it() {
+    let h = start_with(|c| {
+        c.idle_session_timeout = Some(Duration::from_millis(300));
+        c.idle_in_transaction_session_timeout = Some(Duration::from_millis(200));
+    })
+    .await;
+    let mut idle = Raw::startup(h.port, "tester").await;
+    let msgs = idle.until_closed().await;
+    assert_eq!(fatal_code(&msgs).as_deref(), Some("57P05"));
+    let mut in_tx = Raw::startup(h.port, "tester").await;
+    assert_eq!(
+        ready(&query(&mut in_tx, "begin").await),
+        TransactionStatus::InTransaction
+    );
+    let msgs = in_tx.until_closed().await;
+    assert_eq!(fatal_code(&msgs).as_deref(), Some("25P03"));
+    // Activity keeps a session alive.
+    let mut busy = Raw::startup(h.port, "tester").await;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(
+            ready(&query(&mut busy, "rows 1").await),
+            TransactionStatus::Idle
+        );
+    }
+}
+
+#[tokio::test]
+async fn newer_protocol_minor_versions_are_negotiated_down() {
+    let h = start().await;
+    let mut raw = Raw::connect(h.port).await;
+    let mut b = bytes::BytesMut::new();
+    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
+        version: pgwire::codec::ProtocolVersion {
+            major: 3,
+            minor: 9999,
+        },
+        params: vec![
+            ("user".into(), "tester".into()),
+            ("_pq_.test_protocol_negotiation".into(), "".into()),
+        ],
+    })
+    .encode(&mut b);
+    raw.send_bytes(&b).await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(
+        msgs[0],
+        BackendMessage::NegotiateProtocolVersion {
+            newest_minor: 2,
+            unrecognized: vec!["_pq_.test_protocol_negotiation".into()]
+        }
+    );
+    // Protocol 3.2 carries a 256-bit cancel key.
+    let key = msgs.iter().find_map(|m| match m {
+        BackendMessage::BackendKeyData { key, .. } => Some(key.len()),
+        _ => None,
+    });
+    assert_eq!(key, Some(32));
+    assert_eq!(
+        ready(&query(&mut raw, "rows 2").await),
+        TransactionStatus::Idle
+    );
+    // 3.0 clients keep 4-byte keys and get no negotiation message.
+    let mut old = Raw::connect(h.port).await;
+    let mut b = bytes::BytesMut::new();
+    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
+        version: pgwire::codec::ProtocolVersion::V3_0,
+        params: vec![("user".into(), "tester".into())],
+    })
+    .encode(&mut b);
+    old.send_bytes(&b).await;
+    let msgs = old.until_ready().await;
+    assert!(
+        !msgs
+            .iter()
+            .any(|m| matches!(m, BackendMessage::NegotiateProtocolVersion { .. }))
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, BackendMessage::BackendKeyData { key, .. } if key.len() == 4))
+    );
 }

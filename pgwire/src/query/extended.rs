@@ -299,42 +299,40 @@ impl<St: Send + Sync + 'static> Extended<St> {
         let cancel = session.cancel.clone();
         let generation = cancel.generation();
         let before = session.status;
-        let (mut rows, mut pending, tag) = match std::mem::replace(
-            &mut state.execution,
-            Execution::New,
-        ) {
-            Execution::Done(mut tag) => {
-                tag.set_rows(0);
-                state.execution = Execution::Done(tag.clone());
-                io.conn.send_command_complete(&tag);
-                return Ok(());
-            }
-            Execution::Suspended { rows, pending, tag } => (rows, pending, tag),
-            Execution::New => {
-                session.status_set = false;
-                let response = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
-                    _ = io.conn.closed() => return Err(ConnError::Closed.into()),
-                    r = handler.execute(session, &state.portal) => r?,
-                };
-                io.drain_notices();
-                match response {
-                    Response::Empty => {
-                        state.execution = Execution::Done(Tag::new(""));
-                        io.conn.send(&BackendMessage::EmptyQueryResponse);
-                        return Ok(());
-                    }
-                    Response::Command(tag) => {
-                        let tag = finish_command(session, before, verb, tag);
-                        io.conn.send_command_complete(&tag);
-                        state.execution = Execution::Done(tag);
-                        return Ok(());
-                    }
-                    Response::Rows(r) => (r.rows, None, r.tag),
+        let (mut rows, mut pending, tag) =
+            match std::mem::replace(&mut state.execution, Execution::New) {
+                Execution::Done(mut tag) => {
+                    tag.set_rows(0);
+                    state.execution = Execution::Done(tag.clone());
+                    io.conn.send_command_complete(&tag);
+                    return Ok(());
                 }
-            }
-        };
+                Execution::Suspended { rows, pending, tag } => (rows, pending, tag),
+                Execution::New => {
+                    session.status_set = false;
+                    let response = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
+                        _ = io.conn.closed() => return Err(ConnError::Closed.into()),
+                        r = handler.execute(session, &state.portal) => r?,
+                    };
+                    io.drain_notices();
+                    match response {
+                        Response::Empty => {
+                            state.execution = Execution::Done(Tag::new(""));
+                            io.conn.send(&BackendMessage::EmptyQueryResponse);
+                            return Ok(());
+                        }
+                        Response::Command(tag) => {
+                            let tag = finish_command(session, before, verb, tag);
+                            io.conn.send_command_complete(&tag);
+                            state.execution = Execution::Done(tag);
+                            return Ok(());
+                        }
+                        Response::Rows(r) => (r.rows, None, r.tag),
+                    }
+                }
+            };
         let (sent, finished) =
             stream_rows(io, &mut rows, &mut pending, limit, &cancel, generation).await?;
         if finished {

@@ -60,7 +60,7 @@ where
     session.status_set = false;
     let response = tokio::select! {
         biased;
-        _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+        _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
         _ = io.conn.closed() => return Err(ConnError::Closed.into()),
         r = handler.simple_query(session, stmt) => r?,
     };
@@ -110,7 +110,7 @@ where
                 let next = tokio::select! {
                     biased;
                     r = rows.next() => r,
-                    _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+                    _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
                     _ = io.conn.closed() => return Err(ConnError::Closed.into()),
                 };
                 match next {

@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+
+use tokio::sync::{mpsc, watch};
 
 use super::conn::{Conn, ReadError};
 use super::{Push, Shared};
@@ -88,6 +90,7 @@ pub(crate) async fn serve<H, S>(
     H: QueryHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    let (_slot, over_limit) = super::ConnectionSlot::take(&shared);
     let mut conn = Conn::new(io, shared.config.max_message_len);
     let startup = tokio::time::timeout(
         shared.config.authentication_timeout,
@@ -100,6 +103,20 @@ pub(crate) async fn serve<H, S>(
         Ok(Ok(Outcome::Session(msg))) => msg,
         Ok(Err(e)) => return fatal(&mut conn, &e).await,
     };
+    if over_limit {
+        let e = PgError::fatal(
+            SqlState::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        );
+        return fatal(&mut conn, &e).await;
+    }
+    if *shared.draining.borrow() {
+        let e = PgError::fatal(
+            SqlState::from_code("57P03"),
+            "the database system is shutting down",
+        );
+        return fatal(&mut conn, &e).await;
+    }
     let info = match startup::check(msg) {
         Ok(info) => info,
         Err(e) => return fatal(&mut conn, &e).await,
@@ -147,7 +164,21 @@ pub(crate) async fn serve<H, S>(
         conn,
         notices: notice_rx,
     };
-    if let Err(ConnError::Io(e)) = session_loop(&*handler, &mut session, &mut io, push_rx).await {
+    let draining = shared.draining.subscribe();
+    let timeouts = Timeouts {
+        idle: shared.config.idle_session_timeout,
+        idle_in_transaction: shared.config.idle_in_transaction_session_timeout,
+    };
+    if let Err(ConnError::Io(e)) = session_loop(
+        &*handler,
+        &mut session,
+        &mut io,
+        push_rx,
+        draining,
+        timeouts,
+    )
+    .await
+    {
         tracing::debug!(pid, "connection lost: {e}");
     }
     let _ = io.conn.flush().await;
@@ -182,11 +213,52 @@ fn codec_fatal(e: CodecError) -> PgError {
     }
 }
 
+/// Idle timeouts in force for a session.
+struct Timeouts {
+    idle: Option<Duration>,
+    idle_in_transaction: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The timeout that applies while waiting in `status`, and the error it ends with.
+    fn applying(&self, status: TransactionStatus) -> Option<(Duration, PgError)> {
+        match status {
+            TransactionStatus::Idle => self.idle.map(|t| {
+                (
+                    t,
+                    PgError::fatal(
+                        SqlState::IDLE_SESSION_TIMEOUT,
+                        "terminating connection due to idle-session timeout",
+                    ),
+                )
+            }),
+            _ => self.idle_in_transaction.map(|t| {
+                (
+                    t,
+                    PgError::fatal(
+                        SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                        "terminating connection due to idle-in-transaction timeout",
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+fn shutdown_error() -> PgError {
+    PgError::fatal(
+        SqlState::ADMIN_SHUTDOWN,
+        "terminating connection due to administrator command",
+    )
+}
+
 async fn session_loop<H, S>(
     handler: &H,
     session: &mut Session,
     io: &mut SessionIo<S>,
     mut pushes: mpsc::UnboundedReceiver<Push>,
+    mut draining: watch::Receiver<bool>,
+    timeouts: Timeouts,
 ) -> Result<(), ConnError>
 where
     H: QueryHandler,
@@ -198,8 +270,32 @@ where
             io.conn.flush().await.map_err(ConnError::Io)?;
         }
         let idle = !ext.in_pipeline && session.status == TransactionStatus::Idle;
+        let waiting = !io.conn.has_buffered_message();
+        let timeout = timeouts
+            .applying(session.status)
+            .filter(|_| waiting && !ext.in_pipeline);
+        let cancel = session.cancel.clone();
+        let generation = cancel.generation();
         let msg = tokio::select! {
             biased;
+            _ = draining.wait_for(|d| *d), if waiting && !ext.in_pipeline => {
+                io.conn.send_error(&shutdown_error());
+                return Err(ConnError::Fatal);
+            }
+            _ = cancel.cancelled_since(generation) => {
+                if cancel.is_terminating() {
+                    io.conn.send_error(&shutdown_error());
+                    return Err(ConnError::Fatal);
+                }
+                // A cancel while nothing runs does nothing.
+                continue;
+            }
+            _ = sleep_or_forever(timeout.as_ref().map(|t| t.0)) => {
+                if let Some((_, e)) = timeout {
+                    io.conn.send_error(&e);
+                }
+                return Err(ConnError::Fatal);
+            }
             m = io.conn.read_message() => m,
             Some(push) = pushes.recv(), if idle => {
                 if deliver(io, push) {
@@ -277,6 +373,13 @@ where
                 return Err(ConnError::Fatal);
             }
         }
+    }
+}
+
+async fn sleep_or_forever(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
     }
 }
 
