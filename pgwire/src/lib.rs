@@ -38,6 +38,7 @@
 pub mod cancel;
 pub mod codec;
 pub mod error;
+pub mod notify;
 pub mod query;
 pub mod server;
 pub mod session;

@@ -52,6 +52,9 @@ impl QueryHandler for TestHandler {
 
     async fn execute(&self, session: &mut Session, portal: &Portal<String>) -> PgResult<Response> {
         let sql = portal.statement().clone();
+        if let Some(answer) = pgwire::notify::statement(session, &sql) {
+            return answer;
+        }
         let words: Vec<&str> = sql.split_whitespace().collect();
         match words.as_slice() {
             ["rows", n] => {
@@ -518,4 +521,105 @@ async fn newer_protocol_minor_versions_are_negotiated_down() {
         msgs.iter()
             .any(|m| matches!(m, BackendMessage::BackendKeyData { key, .. } if key.len() == 4))
     );
+}
+
+/// A tokio-postgres client whose notifications arrive on a channel.
+async fn listener(
+    port: u16,
+) -> (
+    tokio_postgres::Client,
+    tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::Notification>,
+) {
+    let (client, mut conn) = tokio_postgres::connect(&url(port), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = m {
+                let _ = tx.send(n);
+            }
+        }
+    });
+    (client, rx)
+}
+
+#[tokio::test]
+async fn notify_reaches_an_idle_listener_quickly() {
+    let h = start().await;
+    let (listening, mut notes) = listener(h.port).await;
+    listening.simple_query("LISTEN jobs").await.unwrap();
+    let notifier = connect(&url(h.port)).await;
+    let sent = std::time::Instant::now();
+    notifier.simple_query("NOTIFY jobs, 'hello'").await.unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(2), notes.recv())
+        .await
+        .expect("delivered")
+        .unwrap();
+    let latency = sent.elapsed();
+    assert_eq!((n.channel(), n.payload()), ("jobs", "hello"));
+    assert!(latency < Duration::from_millis(50), "took {latency:?}");
+    // Other channels are not delivered; UNLISTEN stops delivery.
+    notifier.simple_query("NOTIFY other").await.unwrap();
+    listening.simple_query("UNLISTEN *").await.unwrap();
+    notifier.simple_query("NOTIFY jobs, 'late'").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(notes.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn notify_is_sent_at_commit_and_never_after_rollback() {
+    let h = start().await;
+    let (listening, mut notes) = listener(h.port).await;
+    listening.simple_query("LISTEN ch").await.unwrap();
+    let notifier = connect(&url(h.port)).await;
+    notifier.simple_query("begin").await.unwrap();
+    notifier.simple_query("NOTIFY ch, 'a'").await.unwrap();
+    notifier.simple_query("NOTIFY ch, 'a'").await.unwrap();
+    notifier.simple_query("NOTIFY ch, 'b'").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(notes.try_recv().is_err(), "nothing before COMMIT");
+    notifier.simple_query("commit").await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(2), notes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(2), notes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.payload(), second.payload()),
+        ("a", "b"),
+        "duplicates folded, order kept"
+    );
+    notifier.simple_query("begin").await.unwrap();
+    notifier.simple_query("NOTIFY ch, 'never'").await.unwrap();
+    notifier.simple_query("rollback").await.unwrap();
+    // A failed implicit transaction does not notify either.
+    let _ = notifier.simple_query("NOTIFY ch, 'never2'; fail").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(notes.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn a_listener_inside_a_transaction_gets_notifications_after_it_ends() {
+    let h = start().await;
+    let (listening, mut notes) = listener(h.port).await;
+    listening.simple_query("LISTEN ch").await.unwrap();
+    listening.simple_query("begin").await.unwrap();
+    let notifier = connect(&url(h.port)).await;
+    notifier.simple_query("NOTIFY ch, 'x'").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        notes.try_recv().is_err(),
+        "held while the listener is in a transaction"
+    );
+    listening.simple_query("commit").await.unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(2), notes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n.payload(), "x");
 }

@@ -174,6 +174,13 @@ pub(crate) fn finish_command(
     } else {
         tag
     };
+    match verb {
+        TxVerb::Commit if before == TransactionStatus::InTransaction => {
+            session.deliver_notifications()
+        }
+        TxVerb::Commit | TxVerb::Rollback => session.discard_notifications(),
+        _ => {}
+    }
     if session.status_set {
         session.status_set = false;
         return tag;

@@ -146,6 +146,7 @@ pub(crate) async fn serve<H, S>(
         NoticeSender(notice_tx),
         cancel,
     );
+    session.shared = Some(shared.clone());
     for (k, v) in shared.config.startup_parameters(&session.user) {
         session.params.insert(k, v);
     }
@@ -189,6 +190,7 @@ struct RegistryGuard<'a>(&'a Shared, i32);
 
 impl Drop for RegistryGuard<'_> {
     fn drop(&mut self) {
+        self.0.hub.unlisten(self.1, None);
         self.0.registry.remove(self.1);
     }
 }
@@ -397,7 +399,13 @@ async fn finish_implicit_transaction<H, S>(
     if session.status != TransactionStatus::Idle {
         return;
     }
-    if let Err(e) = handler.end_implicit_transaction(session, failed).await {
+    let result = handler.end_implicit_transaction(session, failed).await;
+    if failed || result.is_err() {
+        session.discard_notifications();
+    } else {
+        session.deliver_notifications();
+    }
+    if let Err(e) = result {
         io.conn.send_error(&e);
     }
     io.drain_notices();

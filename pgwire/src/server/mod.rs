@@ -49,6 +49,8 @@ pub enum Push {
 pub(crate) struct Shared {
     pub config: Config,
     pub registry: Registry,
+    /// LISTEN/NOTIFY channels.
+    pub hub: crate::notify::Hub,
     /// Open client connections (counted at accept, before startup).
     pub connections: AtomicUsize,
     /// Becomes true when a shutdown begins: idle sessions end at once.
@@ -139,6 +141,7 @@ impl<H: QueryHandler> ServerBuilder<H> {
             shared: Arc::new(Shared {
                 config: self.config,
                 registry: Registry::default(),
+                hub: Default::default(),
                 connections: AtomicUsize::new(0),
                 draining: watch::channel(false).0,
             }),
