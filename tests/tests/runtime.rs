@@ -623,3 +623,62 @@ async fn a_listener_inside_a_transaction_gets_notifications_after_it_ends() {
         .unwrap();
     assert_eq!(n.payload(), "x");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_sent_to_the_wrong_instance_is_forwarded() {
+    // Two instances; each knows the other's address. Ports first, then the forwarders.
+    let l1 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let l2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (a1, a2) = (l1.local_addr().unwrap(), l2.local_addr().unwrap());
+    drop((l1, l2));
+    let one = start_on(a1, 1, pgwire::cancel::TcpCancelForwarder::new([(2, a2)])).await;
+    let two = start_on(a2, 2, pgwire::cancel::TcpCancelForwarder::new([(1, a1)])).await;
+    let mut session = Raw::startup(one.port, "tester").await;
+    let (pid, key) = session.key.clone().unwrap();
+    assert_eq!(
+        pgwire::cancel::instance_of(pid),
+        1,
+        "the pid carries the instance id"
+    );
+    session
+        .send(&[FrontendMessage::Query(Query {
+            sql: "sleep".into(),
+        })])
+        .await;
+    wait_for(|| one.probe.running.load(Ordering::SeqCst) == 1).await;
+    // The cancel lands on instance two, which forwards it to instance one.
+    let mut raw = Raw::connect(two.port).await;
+    let mut b = bytes::BytesMut::new();
+    pgwire::codec::StartupPacket::Cancel(pgwire::codec::CancelRequest { pid, key }).encode(&mut b);
+    raw.send_bytes(&b).await;
+    assert!(raw.until_closed().await.is_empty());
+    let msgs = session.until_ready().await;
+    assert_eq!(error_code(&msgs).as_deref(), Some("57014"));
+    assert_eq!(two.handle.active_sessions(), 0);
+}
+
+async fn start_on(
+    addr: std::net::SocketAddr,
+    instance: u16,
+    forwarder: pgwire::cancel::TcpCancelForwarder,
+) -> Harness {
+    let probe = Arc::new(Probe::default());
+    let server = Server::builder(TestHandler {
+        probe: probe.clone(),
+    })
+    .listen(addr.to_string())
+    .configure(|c| {
+        c.instance_id = Some(instance);
+        c.cancel_forwarder = Some(Arc::new(forwarder));
+    })
+    .bind()
+    .await
+    .unwrap();
+    let handle = server.handle();
+    tokio::spawn(server.serve());
+    Harness {
+        port: addr.port(),
+        handle,
+        probe,
+    }
+}

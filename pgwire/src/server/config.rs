@@ -31,6 +31,12 @@ pub struct Config {
     pub tcp_keepalives_interval: Option<Duration>,
     /// TCP keepalive: probes before the connection is dropped (default: the OS's).
     pub tcp_keepalives_count: Option<u32>,
+    /// This server's id among instances behind one address (0–32767). Session pids then
+    /// carry it, so a CancelRequest that reaches another instance can be forwarded here.
+    pub instance_id: Option<u16>,
+    /// Where CancelRequests for other instances go (see
+    /// [`TcpCancelForwarder`](crate::cancel::TcpCancelForwarder)).
+    pub cancel_forwarder: Option<std::sync::Arc<dyn crate::cancel::CancelForwarder>>,
 }
 
 impl Default for Config {
@@ -46,6 +52,8 @@ impl Default for Config {
             tcp_keepalives_idle: None,
             tcp_keepalives_interval: None,
             tcp_keepalives_count: None,
+            instance_id: None,
+            cancel_forwarder: None,
         }
     }
 }

@@ -134,7 +134,17 @@ pub(crate) async fn serve<H, S>(
     } else {
         4
     };
-    let (pid, key) = shared.registry.register(key_len, cancel.clone(), push_tx);
+    let Some((pid, key)) =
+        shared
+            .registry
+            .register(key_len, shared.config.instance_id, cancel.clone(), push_tx)
+    else {
+        let e = PgError::fatal(
+            SqlState::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        );
+        return fatal(&mut conn, &e).await;
+    };
     let _guard = RegistryGuard(&shared, pid);
 
     let mut session = Session::new(
