@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod example;
+pub mod handler;
 pub mod pg;
 pub mod raw;
 pub mod transcript;
