@@ -6,7 +6,6 @@
 #[allow(dead_code)]
 #[path = "../tests/support/handler.rs"]
 mod handler;
-#[allow(dead_code)]
 #[path = "../tests/support/pg.rs"]
 mod pg;
 #[allow(dead_code)]
