@@ -37,6 +37,7 @@
 
 pub mod cancel;
 pub mod codec;
+pub mod copy;
 pub mod error;
 pub mod notify;
 pub mod query;

@@ -605,3 +605,105 @@ async fn start_on(
         probe,
     }
 }
+
+#[tokio::test]
+async fn copy_in_and_out_with_tokio_postgres() {
+    let h = start().await;
+    let client = connect(&url(h.port)).await;
+    let sink = client.copy_in::<_, bytes::Bytes>("copy in").await.unwrap();
+    futures::pin_mut!(sink);
+    use futures::SinkExt;
+    for i in 0..1000 {
+        sink.feed(bytes::Bytes::from(format!("{i}\n")))
+            .await
+            .unwrap();
+    }
+    let n = sink.finish().await.unwrap();
+    assert_eq!(n, 1000);
+    assert_eq!(h.probe.copied.load(Ordering::SeqCst), 1000);
+    let out = client.copy_out("copy out 500").await.unwrap();
+    let chunks: Vec<bytes::Bytes> = out.map(|c| c.unwrap()).collect().await;
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    assert_eq!(text.lines().count(), 500);
+    assert!(text.starts_with("0\trow 0\n"));
+    // The session goes on.
+    assert_eq!(client.simple_query("rows 1").await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn copy_fail_and_bad_rows_abort_the_copy() {
+    let h = start().await;
+    let mut raw = Raw::startup(h.port, "tester").await;
+    raw.send(&[FrontendMessage::Query(Query {
+        sql: "copy in".into(),
+    })])
+    .await;
+    assert!(matches!(
+        raw.recv().await,
+        Some(BackendMessage::CopyInResponse(_))
+    ));
+    raw.send(&[
+        FrontendMessage::CopyData(bytes::Bytes::from_static(b"1\n2\n")),
+        FrontendMessage::CopyFail(pgwire::codec::CopyFail {
+            message: "client gave up".into(),
+        }),
+    ])
+    .await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(error_code(&msgs).as_deref(), Some("57014"));
+    assert_eq!(ready(&msgs), TransactionStatus::Idle);
+    // A bad row ends the COPY with the handler's error; later CopyData is ignored.
+    raw.send(&[FrontendMessage::Query(Query {
+        sql: "copy in".into(),
+    })])
+    .await;
+    assert!(matches!(
+        raw.recv().await,
+        Some(BackendMessage::CopyInResponse(_))
+    ));
+    raw.send(&[
+        FrontendMessage::CopyData(bytes::Bytes::from_static(b"1\nfail\n")),
+        FrontendMessage::CopyData(bytes::Bytes::from_static(b"3\n")),
+        FrontendMessage::CopyDone,
+    ])
+    .await;
+    let msgs = raw.until_ready().await;
+    assert_eq!(error_code(&msgs).as_deref(), Some("22P04"));
+    assert_eq!(h.probe.copied.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        ready(&query(&mut raw, "rows 1").await),
+        TransactionStatus::Idle
+    );
+}
+
+#[test]
+fn psql_copy_in_and_out() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let h = rt.block_on(start());
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "a\nb\nc\n").unwrap();
+    let (ok, out, err) = support::psql(
+        "127.0.0.1",
+        h.port,
+        "tester",
+        &["-c", &format!("\\copy x from '{}'", input.display())],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "COPY 3");
+    let output = dir.path().join("out.txt");
+    let (ok, _, err) = support::psql(
+        "127.0.0.1",
+        h.port,
+        "tester",
+        &["-c", &format!("\\copy (out 3 x) to '{}'", output.display())],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(output).unwrap(),
+        "0\trow 0\n1\trow 1\n2\trow 2\n"
+    );
+}

@@ -190,6 +190,11 @@ pub enum Response {
     Command(Tag),
     /// The statement was empty (EmptyQueryResponse).
     Empty,
+    /// COPY FROM STDIN: the runtime feeds the client's data to the consumer, then sends
+    /// `COPY n` with the count it returns.
+    CopyIn(crate::copy::CopyIn),
+    /// COPY TO STDOUT: the runtime sends the chunks as CopyData, then `COPY n`.
+    CopyOut(crate::copy::CopyOut),
 }
 
 impl Response {

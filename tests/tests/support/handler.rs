@@ -12,6 +12,8 @@ use pgwire::prelude::*;
 #[derive(Default)]
 pub struct Probe {
     pub running: AtomicUsize,
+    /// Rows stored by successful `copy in` statements.
+    pub copied: AtomicUsize,
 }
 
 struct Running(Arc<Probe>);
@@ -49,7 +51,8 @@ impl QueryHandler for TestHandler {
         if let Some(answer) = pgwire::notify::statement(session, &sql) {
             return answer;
         }
-        let words: Vec<&str> = sql.split_whitespace().collect();
+        let spaced = sql.replace(['(', ')'], " ");
+        let words: Vec<&str> = spaced.split_whitespace().collect();
         match words.as_slice() {
             ["rows", n] => {
                 let n: i64 = n.parse().unwrap_or(0);
@@ -59,6 +62,43 @@ impl QueryHandler for TestHandler {
                     enc.finish()
                 });
                 Ok(Response::stream(portal.columns(), rows))
+            }
+            ["copy", "in"] | ["COPY", _, "FROM", "STDIN"] => {
+                // Counts newline-terminated rows; a row "fail" fails the COPY.
+                let seen = self.probe.clone();
+                Ok(Response::CopyIn(pgwire::copy::CopyIn::new(
+                    pgwire::copy::CopyFormat::text(1),
+                    move |mut data| async move {
+                        let mut rows = 0u64;
+                        while let Some(chunk) = data.next().await {
+                            let chunk = chunk?;
+                            for line in chunk.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                                if line == b"fail" {
+                                    return Err(PgError::new(
+                                        SqlState::BAD_COPY_FILE_FORMAT,
+                                        "bad row",
+                                    ));
+                                }
+                                rows += 1;
+                            }
+                        }
+                        seen.copied.fetch_add(rows as usize, Ordering::SeqCst);
+                        Ok(rows)
+                    },
+                )))
+            }
+            ["copy", "out", n] | ["COPY", "out", n, ..] => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let chunks = stream::iter(0..n).map(|i| {
+                    Ok(pgwire::copy::CopyChunk {
+                        data: bytes::Bytes::from(format!("{i}\trow {i}\n")),
+                        rows: 1,
+                    })
+                });
+                Ok(Response::CopyOut(pgwire::copy::CopyOut::new(
+                    pgwire::copy::CopyFormat::text(2),
+                    chunks,
+                )))
             }
             ["fail"] => Err(PgError::new(SqlState::SYNTAX_ERROR, "you asked for it")),
             ["notice"] => {
