@@ -245,7 +245,9 @@ impl Numeric {
             buf.put_i16(0);
             buf.put_i16(0);
             buf.put_u16(sign);
-            buf.put_u16(0);
+            // numeric_send reads the display scale out of the special value's header bits,
+            // which gives 32 for the infinities and 0 for NaN.
+            buf.put_u16(if sign == NUMERIC_NAN { 0 } else { 32 });
             return;
         }
         let (neg, abs) = match self.repr.strip_prefix('-') {
@@ -570,7 +572,7 @@ mod tests {
         assert_eq!(bin("0.00001"), words(&[1, -2, 0, 5, 1000]));
         assert_eq!(bin("10000"), words(&[1, 1, 0, 0, 1]));
         assert_eq!(bin("NaN"), words(&[0, 0, 0xC000u16 as i16, 0]));
-        assert_eq!(bin("-Infinity"), words(&[0, 0, 0xF000u16 as i16, 0]));
+        assert_eq!(bin("-Infinity"), words(&[0, 0, 0xF000u16 as i16, 32]));
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub(crate) fn parse_bytea(raw: &[u8]) -> PgResult<Vec<u8>> {
             let hi = hex_value(c).ok_or_else(|| invalid_hex_digit(c))?;
             let Some(&c2) = hex.get(i + 1) else {
                 return Err(PgError::new(
-                    SqlState::INVALID_TEXT_REPRESENTATION,
+                    SqlState::INVALID_PARAMETER_VALUE,
                     "invalid hexadecimal data: odd number of digits",
                 ));
             };
@@ -161,7 +161,7 @@ pub(crate) fn parse_bytea(raw: &[u8]) -> PgResult<Vec<u8>> {
 
 fn invalid_hex_digit(c: u8) -> PgError {
     PgError::new(
-        SqlState::INVALID_TEXT_REPRESENTATION,
+        SqlState::INVALID_PARAMETER_VALUE,
         format!(
             "invalid hexadecimal digit: \"{}\"",
             char::from(c).escape_default()
