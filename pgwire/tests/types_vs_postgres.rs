@@ -17,7 +17,9 @@ use std::error::Error;
 use bytes::BytesMut;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use pgwire::types::{FromPgValue, Interval, IsNull, Numeric, ToPgValue, Type, Value};
-use postgres_types::{Date as PgDate, FromSql, Timestamp as PgTimestamp};
+use postgres_types::{
+    Date as PgDate, FromSql, IsNull as SqlIsNull, Timestamp as PgTimestamp, ToSql, to_sql_checked,
+};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use uuid::Uuid;
 
@@ -386,7 +388,7 @@ async fn types_match_postgres() {
         .await
         .unwrap();
 
-    let mut failures = Vec::new();
+    let mut failures = random_values(&client).await;
     let cases = cases();
     assert!(cases.len() >= 80, "{} cases", cases.len());
     for (check_typed, check_value, expr) in &cases {
@@ -465,7 +467,292 @@ async fn types_match_postgres() {
         failures.is_empty(),
         "{} of {} checks differ from PostgreSQL:\n{}",
         failures.len(),
-        cases.len() * 2 + INPUTS.len() + BAD.len(),
+        cases.len() * 2 + INPUTS.len() + BAD.len() + RANDOM_CHECKS,
         failures.join("\n")
     );
+}
+
+/// Sends a value through pgwire's own binary encoder (for the parameter's type).
+#[derive(Debug)]
+struct Ours<T>(T);
+
+impl<T: ToPgValue + std::fmt::Debug> ToSql for Ours<T> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<SqlIsNull, Box<dyn Error + Sync + Send>> {
+        match self.0.encode_binary(ty, out)? {
+            IsNull::Yes => Ok(SqlIsNull::Yes),
+            IsNull::No => Ok(SqlIsNull::No),
+        }
+    }
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+    to_sql_checked!();
+}
+
+/// splitmix64: a fixed-seed generator, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo) as u64 + 1) as i64
+    }
+}
+
+/// A random JSON document: objects with awkward keys (lengths, escapes, non-ASCII,
+/// duplicates after sorting), numbers, strings, nesting.
+fn random_json(rng: &mut Rng, depth: u32) -> serde_json::Value {
+    use serde_json::Value as J;
+    const KEYS: &[&str] = &[
+        "a", "b", "aa", "ab", "B", "é", "", "key", "k\"q", "tab\t", "\u{1}", "zz", "✓",
+    ];
+    const FLOATS: &[f64] = &[1.5, -0.25, 0.1, 1e21, 1e-7, 123456.789, -3.0e-10];
+    match rng.below(if depth == 0 { 5 } else { 7 }) {
+        0 => J::Null,
+        1 => J::Bool(rng.below(2) == 0),
+        2 => J::from((rng.next() as i64) >> rng.below(64)),
+        3 => J::from(FLOATS[rng.below(FLOATS.len() as u64) as usize]),
+        4 => {
+            J::String(KEYS[rng.below(KEYS.len() as u64) as usize].repeat(rng.below(3) as usize + 1))
+        }
+        5 => J::Array(
+            (0..rng.below(4))
+                .map(|_| random_json(rng, depth - 1))
+                .collect(),
+        ),
+        _ => J::Object(
+            (0..rng.below(5))
+                .map(|_| {
+                    let k = KEYS[rng.below(KEYS.len() as u64) as usize].to_owned();
+                    (k, random_json(rng, depth - 1))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Values per random batch (`PGWIRE_TYPES_N` overrides; `PGWIRE_TYPES_SEED` picks another
+/// seed, for longer hunts than the default run).
+fn batch_size() -> usize {
+    std::env::var("PGWIRE_TYPES_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
+/// Number of random batches (for the report).
+const RANDOM_CHECKS: usize = 12;
+
+/// Sends `values` as one array parameter (our binary array and element encoders), has
+/// PostgreSQL print each element as text, and compares with our text output. Returns the
+/// differences.
+async fn compare_batch<T: ToPgValue + std::fmt::Debug + Sync>(
+    client: &Client,
+    sql_type: &str,
+    values: Vec<T>,
+) -> Vec<String> {
+    let sql = format!(
+        "SELECT x::text FROM unnest($1::{sql_type}[]) WITH ORDINALITY AS u(x, i) ORDER BY i"
+    );
+    let rows = match client.query(&sql, &[&Ours(&values)]).await {
+        Ok(r) => r,
+        Err(e) => return vec![format!("random {sql_type}: {e} ({values:?})")],
+    };
+    let mut out = Vec::new();
+    if rows.len() != values.len() {
+        out.push(format!(
+            "random {sql_type}: {} rows for {} values",
+            rows.len(),
+            values.len()
+        ));
+    }
+    for (row, v) in rows.iter().zip(&values) {
+        let pg: Option<String> = row.get(0);
+        let ours = encode(v, None)
+            .unwrap_or_else(|e| Some(e.into_bytes()))
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        if ours != pg {
+            out.push(format!(
+                "random {sql_type} {v:?}: we print {ours:?}, PostgreSQL prints {pg:?}"
+            ));
+        }
+    }
+    out.truncate(20);
+    out
+}
+
+/// Random values of each type, encoded by us in binary, printed by PostgreSQL in text,
+/// compared with our text output.
+async fn random_values(client: &Client) -> Vec<String> {
+    let mut rng = Rng(std::env::var("PGWIRE_TYPES_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5EED_1234_ABCD_0001));
+    #[allow(non_snake_case)]
+    let N = batch_size();
+    let mut failures = Vec::new();
+
+    let floats: Vec<f64> = (0..N)
+        .map(|i| match i % 4 {
+            // any bit pattern (NaN payloads print as NaN)
+            0 => f64::from_bits(rng.next()),
+            // "human" magnitudes around the notation switch points
+            1 => (rng.range(-999_999, 999_999) as f64) * 10f64.powi(rng.range(-25, 25) as i32),
+            2 => rng.range(i64::MIN / 2, i64::MAX / 2) as f64 / 1024.0,
+            _ => 1.0 / rng.range(1, 1_000_000) as f64,
+        })
+        .collect();
+    failures.extend(compare_batch(client, "float8", floats).await);
+
+    let floats4: Vec<f32> = (0..N)
+        .map(|i| match i % 3 {
+            0 => f32::from_bits(rng.next() as u32),
+            1 => (rng.range(-99_999, 99_999) as f32) * 10f32.powi(rng.range(-12, 12) as i32),
+            _ => rng.range(-20_000_000, 20_000_000) as f32 / 8.0,
+        })
+        .collect();
+    failures.extend(compare_batch(client, "float4", floats4).await);
+
+    let ints: Vec<i64> = (0..N).map(|i| (rng.next() as i64) >> (i % 64)).collect();
+    failures.extend(compare_batch(client, "int8", ints).await);
+
+    let numerics: Vec<Numeric> = (0..N)
+        .map(|_| {
+            let int_digits = rng.below(30) as usize;
+            let frac_digits = rng.below(30) as usize;
+            let mut s = String::new();
+            if rng.below(2) == 0 {
+                s.push('-');
+            }
+            for _ in 0..int_digits.max(1) {
+                s.push(char::from(b'0' + rng.below(10) as u8));
+            }
+            if frac_digits > 0 {
+                s.push('.');
+                for _ in 0..frac_digits {
+                    // runs of zeros exercise group stripping
+                    let d = if rng.below(3) == 0 { 0 } else { rng.below(10) };
+                    s.push(char::from(b'0' + d as u8));
+                }
+            }
+            s.parse().unwrap()
+        })
+        .collect();
+    failures.extend(compare_batch(client, "numeric", numerics).await);
+
+    let intervals: Vec<Interval> = (0..N)
+        .map(|i| {
+            let scale = [1, 13, 1000, i64::from(i32::MAX)][i % 4];
+            Interval::new(
+                rng.range(-scale, scale) as i32,
+                rng.range(-scale, scale) as i32,
+                match i % 3 {
+                    0 => rng.range(-100_000_000_000, 100_000_000_000),
+                    1 => rng.range(-2_000_000, 2_000_000),
+                    _ => (rng.next() as i64) >> rng.below(64),
+                },
+            )
+        })
+        .collect();
+    failures.extend(compare_batch(client, "interval", intervals).await);
+
+    // Timestamps across chrono's and PostgreSQL's common range (4713 BC .. 262142 AD).
+    let lo = NaiveDate::from_ymd_opt(-4712, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let hi = NaiveDate::from_ymd_opt(262_142, 12, 31)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let span = (hi - lo).num_microseconds().unwrap();
+    let stamps: Vec<NaiveDateTime> = (0..N)
+        .map(|i| {
+            let us = if i % 2 == 0 {
+                rng.range(0, span)
+            } else {
+                // near 2000-01-01 and with short fractions
+                (NaiveDate::from_ymd_opt(2000, 1, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()
+                    - lo)
+                    .num_microseconds()
+                    .unwrap()
+                    + rng.range(-10_000_000_000_000, 10_000_000_000_000) / 1000 * 1000
+            };
+            lo + chrono::TimeDelta::microseconds(us)
+        })
+        .collect();
+    failures.extend(compare_batch(client, "timestamp", stamps.clone()).await);
+    let utc: Vec<DateTime<Utc>> = stamps.iter().map(|t| t.and_utc()).collect();
+    failures.extend(compare_batch(client, "timestamptz", utc).await);
+    let dates: Vec<NaiveDate> = stamps.iter().map(|t| t.date()).collect();
+    failures.extend(compare_batch(client, "date", dates).await);
+    let times: Vec<NaiveTime> = stamps.iter().map(|t| t.time()).collect();
+    failures.extend(compare_batch(client, "time", times).await);
+
+    let byteas: Vec<Vec<u8>> = (0..N)
+        .map(|_| (0..rng.below(12)).map(|_| rng.next() as u8).collect())
+        .collect();
+    failures.extend(compare_batch(client, "bytea", byteas).await);
+
+    let docs: Vec<serde_json::Value> = (0..N).map(|_| random_json(&mut rng, 3)).collect();
+    failures.extend(compare_batch(client, "jsonb", docs).await);
+
+    // Strings as array elements: quoting and escaping of every awkward character.
+    const ALPHABET: &[char] = &[
+        'a', 'Z', ' ', '\t', '\n', '"', '\\', '{', '}', ',', 'é', 'N', 'U', 'L', '\'', '✓',
+    ];
+    let strings: Vec<Option<String>> = (0..N)
+        .map(|i| {
+            if i % 50 == 7 {
+                return None;
+            }
+            if i % 50 == 8 {
+                return Some(["NULL", "null", "NuLl"][i % 3].to_owned());
+            }
+            let len = rng.below(6) as usize;
+            Some(
+                (0..len)
+                    .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
+                    .collect(),
+            )
+        })
+        .collect();
+    // One array of all the strings, printed whole by PostgreSQL.
+    let rows = client
+        .query("SELECT $1::text[]::text", &[&Ours(&strings)])
+        .await;
+    match rows {
+        Ok(rows) => {
+            let pg: String = rows[0].get(0);
+            let ours = encode(&strings, None).unwrap().unwrap();
+            if ours != pg.as_bytes() {
+                failures.push(format!(
+                    "random text[]: we print {} where PostgreSQL prints {pg:?}",
+                    show(&ours)
+                ));
+            }
+            // and our parser reads PostgreSQL's text back to the same strings
+            match Vec::<Option<String>>::from_text(&Type::TEXT_ARRAY, pg.as_bytes()) {
+                Ok(back) if back == strings => {}
+                other => failures.push(format!("random text[]: parsed back as {other:?}")),
+            }
+        }
+        Err(e) => failures.push(format!("random text[]: {e}")),
+    }
+    failures
 }

@@ -1,36 +1,19 @@
 //! `real` and `double precision`.
 //!
 //! Text output is PostgreSQL 15's with `extra_float_digits = 1` (the default for clients):
-//! the shortest digits that read back to the same value (Ryu in PostgreSQL, Rust's own
-//! shortest-representation formatting here: both pick the closest shortest digits), written
+//! the shortest digits that read back to the same value, chosen as PostgreSQL's Ryu chooses
+//! them (ties to even, interval bounds excluded: see `shortest.rs`), written
 //! in fixed notation when the decimal exponent is in `-4..15` (`-4..6` for `real`) and as
 //! `d.ddde+XX` otherwise; `NaN`, `Infinity`, `-Infinity`, `-0`.
-
-use std::fmt::Write as _;
 
 use bytes::{BufMut, BytesMut};
 
 use super::errors::{cannot_read, float_text_out_of_range, invalid_text, mismatch, out_of_range};
 use super::numeric::Numeric;
+use super::shortest::shortest;
 use super::wire::{fixed, trim};
 use super::{FromPgValue, IsNull, PgType, ToPgValue, Type, is_text_like};
 use crate::error::PgResult;
-
-/// A fixed stack buffer for `fmt` output (shortest float digits fit in 32 bytes).
-struct StackBuf {
-    buf: [u8; 48],
-    len: usize,
-}
-
-impl std::fmt::Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
 
 /// Writes `digits × 10^exp` (one digit before the point, `exp` the scientific exponent) the
 /// way PostgreSQL's Ryu output does, with fixed notation for `exp` in `-4..fixed_below`.
@@ -76,29 +59,6 @@ fn write_pg_digits(neg: bool, digits: &[u8], exp: i32, fixed_below: i32, buf: &m
     }
 }
 
-/// Splits Rust's `{:e}` output (`1.2345e-7`) of a positive finite number into its digits
-/// and scientific exponent.
-fn split_exp(s: &[u8], digits: &mut [u8; 40]) -> (usize, i32) {
-    let e = s.iter().position(|&b| b == b'e').unwrap_or(s.len());
-    let mut n = 0;
-    for &b in &s[..e] {
-        if b.is_ascii_digit() && n < digits.len() {
-            digits[n] = b;
-            n += 1;
-        }
-    }
-    let exp = std::str::from_utf8(s.get(e + 1..).unwrap_or(b"0"))
-        .ok()
-        .and_then(|x| x.parse().ok())
-        .unwrap_or(0);
-    // Shortest output never has trailing zeros except for "0e0" (not reached: zero is
-    // handled by the callers), but be safe.
-    while n > 1 && digits[n - 1] == b'0' {
-        n -= 1;
-    }
-    (n, exp)
-}
-
 macro_rules! write_float_fn {
     ($name:ident, $t:ty, $fixed_below:expr, $doc:literal) => {
         #[doc = $doc]
@@ -110,13 +70,8 @@ macro_rules! write_float_fn {
             } else if v == 0.0 {
                 buf.extend_from_slice(if v.is_sign_negative() { b"-0" } else { b"0" });
             } else {
-                let mut s = StackBuf {
-                    buf: [0; 48],
-                    len: 0,
-                };
-                let _ = write!(s, "{:e}", v.abs());
                 let mut digits = [0u8; 40];
-                let (n, exp) = split_exp(&s.buf[..s.len], &mut digits);
+                let (n, exp) = shortest(v.abs(), &mut digits);
                 write_pg_digits(v < 0.0, &digits[..n], exp, $fixed_below, buf);
             }
         }

@@ -61,6 +61,7 @@ mod int;
 mod interval;
 mod json;
 mod numeric;
+mod shortest;
 mod text;
 mod uuid;
 mod value;
