@@ -1,15 +1,18 @@
 //! The shortest decimal digits of a float, chosen exactly as PostgreSQL's Ryu does.
 //!
-//! Rust's `{:e}` gives the shortest digits that read back as the same float, and so does
-//! PostgreSQL's Ryu, but they differ in two rare cases that real data hits (values with short
-//! binary fractions such as `392116.125f32`, or large round numbers):
+//! The `ryu` crate (the same algorithm PostgreSQL uses) gives the shortest digits that read
+//! back as the same float, but PostgreSQL's build differs from it, and from Rust's own `{:e}`,
+//! in rare cases that real data hits (values with short binary fractions such as
+//! `392116.125f32`, or large round numbers):
 //!
 //! * a **tie**: the value lies exactly halfway between the two nearest shortest candidates.
-//!   Ryu takes the one with an even last digit; Rust may take the other.
+//!   Ryu takes the one with an even last digit (Rust's `{:e}` may take the other; kept as a
+//!   guard so that the result does not depend on the digit generator).
 //! * a **boundary**: a candidate lies exactly on the midpoint between the value and its
-//!   neighbour float. Rust accepts it when the float's significand is even (round-half-even
-//!   parsing reads it back correctly); PostgreSQL builds Ryu without `STRICTLY_SHORTEST`, so
-//!   bounds are never accepted and it prints more digits (`-1.1018399999999999e+22`).
+//!   neighbour float. Upstream Ryu accepts it when the float's significand is even
+//!   (round-half-even parsing reads it back correctly); PostgreSQL builds Ryu without
+//!   `STRICTLY_SHORTEST`, so bounds are never accepted and it prints more digits
+//!   (`-1.1018399999999999e+22`).
 //!
 //! Both need the value (or the midpoint) to have a short exact decimal expansion, which is
 //! checked exactly with u128 arithmetic: the common case costs a few integer operations on
@@ -47,7 +50,7 @@ impl fmt::Write for StackBuf {
 }
 
 /// The float types.
-pub(crate) trait Float: Copy + PartialEq + fmt::LowerExp + FromStr {
+pub(crate) trait Float: Copy + PartialEq + fmt::LowerExp + FromStr + ryu::Float {
     /// Most significant digits the shortest form can need.
     const MAX_DIGITS: usize;
     /// (significand with its hidden bit, binary exponent, whether the lower neighbour is
@@ -119,10 +122,62 @@ fn exact(num: u64, bexp: i32) -> Option<Decimal> {
         }
         Some(Decimal::new(num << shift, 0))
     } else {
-        let j = bexp.unsigned_abs();
-        let p = 5u128.checked_pow(j)?;
+        let j = bexp.unsigned_abs() as usize;
+        // 5^j has more than 2.32·j bits: reject cheaply what cannot fit.
+        let bits = 128 - num.leading_zeros() as usize;
+        if bits + j * 232 / 100 > 127 {
+            return None;
+        }
+        let p = *POW5.get(j)?;
         Some(Decimal::new(num.checked_mul(p)?, bexp))
     }
+}
+
+/// 5^0 ..= 5^54 (5^55 no longer fits in 127 bits).
+const POW5: [u128; 55] = {
+    let mut t = [1u128; 55];
+    let mut i = 1;
+    while i < 55 {
+        t[i] = t[i - 1] * 5;
+        i += 1;
+    }
+    t
+};
+
+/// Ryu's output copied as digits (leading and trailing zeros dropped) with its scientific
+/// exponent.
+fn plain_digits(s: &[u8], out: &mut [u8; 40]) -> (usize, i32) {
+    let e = s.iter().position(|&b| b == b'e').unwrap_or(s.len());
+    let mant = &s[..e];
+    let int_len = mant.iter().position(|&b| b == b'.').unwrap_or(mant.len()) as i32;
+    let mut n = 0;
+    let mut first: Option<i32> = None;
+    let mut idx = 0i32;
+    for &b in mant {
+        if b == b'.' {
+            continue;
+        }
+        if first.is_none() {
+            if b == b'0' {
+                idx += 1;
+                continue;
+            }
+            first = Some(idx);
+        }
+        if n < out.len() {
+            out[n] = b;
+            n += 1;
+        }
+        idx += 1;
+    }
+    while n > 1 && out[n - 1] == b'0' {
+        n -= 1;
+    }
+    let exp: i32 = std::str::from_utf8(s.get(e + 1..).unwrap_or(b""))
+        .ok()
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0);
+    (n.max(1), int_len - 1 - first.unwrap_or(0) + exp)
 }
 
 fn num_digits(mut v: u128) -> usize {
@@ -149,6 +204,31 @@ fn parse_sci(s: &[u8]) -> Option<(u128, usize, i32)> {
     Some((d, n, exp))
 }
 
+/// Ryu's output (`1.0`, `0.0001`, `1e21`, `1.5e-7`) as a decimal.
+fn parse_plain(s: &[u8]) -> Option<Decimal> {
+    let e = s.iter().position(|&b| b == b'e').unwrap_or(s.len());
+    let mut d: u128 = 0;
+    let mut frac = 0i32;
+    let mut seen_dot = false;
+    for &b in &s[..e] {
+        match b {
+            b'0'..=b'9' => {
+                d = d.checked_mul(10)?.checked_add(u128::from(b - b'0'))?;
+                if seen_dot {
+                    frac += 1;
+                }
+            }
+            b'.' => seen_dot = true,
+            _ => return None,
+        }
+    }
+    let exp: i32 = match s.get(e + 1..) {
+        Some(x) => std::str::from_utf8(x).ok()?.parse().ok()?,
+        None => 0,
+    };
+    Some(Decimal::new(d, exp - frac))
+}
+
 /// Whether `c` reads back as exactly `v`.
 fn round_trips<F: Float>(c: Decimal, v: F) -> bool {
     let mut s = StackBuf::new();
@@ -164,17 +244,26 @@ fn round_trips<F: Float>(c: Decimal, v: F) -> bool {
 /// The shortest digits of positive finite nonzero `v` as PostgreSQL prints them: writes the
 /// ASCII digits into `out` and returns their count and the scientific exponent.
 pub(crate) fn shortest<F: Float>(v: F, out: &mut [u8; 40]) -> (usize, i32) {
-    let mut s = StackBuf::new();
-    let _ = write!(s, "{v:e}");
-    let Some((d, n, sci)) = parse_sci(s.as_bytes()) else {
+    let mut rb = ryu::Buffer::new();
+    let ryu_out = rb.format_finite(v).as_bytes();
+    let (m, e, lower_closer) = v.parts();
+    let x = exact(m, e);
+    let upper = exact(2 * m + 1, e - 1);
+    let lower = if lower_closer {
+        exact(4 * m - 1, e - 2)
+    } else {
+        exact((2 * m).saturating_sub(1), e - 1)
+    };
+    if x.is_none() && upper.is_none() && lower.is_none() {
+        // Neither the value nor the bounds have a short decimal form: no tie, no bound hit.
+        return plain_digits(ryu_out, out);
+    }
+    let Some(mut cand) = parse_plain(ryu_out) else {
         out[0] = b'0';
         return (1, 0);
     };
-    let mut cand = Decimal::new(d, sci - (n as i32 - 1));
-
-    let (m, e, lower_closer) = v.parts();
     // Tie: the exact value has one digit more than the candidate, and that digit is 5.
-    if let Some(x) = exact(m, e) {
+    if let Some(x) = x {
         let k = num_digits(cand.digits);
         if num_digits(x.digits) == k + 1 && x.digits % 10 == 5 {
             let floor = x.digits / 10;
@@ -186,12 +275,6 @@ pub(crate) fn shortest<F: Float>(v: F, out: &mut [u8; 40]) -> (usize, i32) {
         }
     }
     // Boundary: the candidate is exactly the midpoint to a neighbour.
-    let upper = exact(2 * m + 1, e - 1);
-    let lower = if lower_closer {
-        exact(4 * m - 1, e - 2)
-    } else {
-        exact((2 * m).saturating_sub(1), e - 1)
-    };
     let on_bound = |c: Decimal| Some(c) == upper || Some(c) == lower;
     if on_bound(cand) {
         let k = num_digits(cand.digits);
@@ -222,6 +305,27 @@ mod tests {
         let mut out = [0u8; 40];
         let (n, exp) = shortest(v, &mut out);
         format!("{}e{exp}", std::str::from_utf8(&out[..n]).unwrap())
+    }
+
+    #[test]
+    fn ryu_output_forms() {
+        for (s, d, e) in [
+            ("1.0", "1", 0),
+            ("0.0001", "1", -4),
+            ("123.45", "12345", 2),
+            ("1e21", "1", 21),
+            ("1.5e-7", "15", -7),
+            ("100.0", "1", 2),
+            ("0.30000000000000004", "30000000000000004", -1),
+        ] {
+            let mut out = [0u8; 40];
+            let (n, exp) = plain_digits(s.as_bytes(), &mut out);
+            assert_eq!(
+                (std::str::from_utf8(&out[..n]).unwrap(), exp),
+                (d, e),
+                "{s}"
+            );
+        }
     }
 
     #[test]
