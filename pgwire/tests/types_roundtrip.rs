@@ -164,3 +164,50 @@ fn params_decode_across_types() {
     let e = p.get::<uuid::Uuid>(0).unwrap_err();
     assert_eq!(e.code.code(), "42804");
 }
+
+const ALL_TYPES: &[Type] = &[
+    Type::BOOL,
+    Type::INT2,
+    Type::INT4,
+    Type::INT8,
+    Type::OID,
+    Type::CHAR,
+    Type::FLOAT4,
+    Type::FLOAT8,
+    Type::NUMERIC,
+    Type::TEXT,
+    Type::BYTEA,
+    Type::DATE,
+    Type::TIME,
+    Type::TIMESTAMP,
+    Type::TIMESTAMPTZ,
+    Type::INTERVAL,
+    Type::UUID,
+    Type::JSON,
+    Type::JSONB,
+    Type::INT4_ARRAY,
+    Type::TEXT_ARRAY,
+    Type::NUMERIC_ARRAY,
+    Type::TIMESTAMP_ARRAY,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Peer data never panics a decoder: arbitrary bytes, and strings made of the
+    /// characters the text parsers care about.
+    #[test]
+    fn decoders_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..40),
+        s in "[-+0-9:. eEPTYMDHSa-z{}\",\\\\\\[\\]=]{0,40}",
+    ) {
+        for ty in ALL_TYPES {
+            let _ = Value::from_text(ty, &bytes);
+            let _ = Value::from_binary(ty, &bytes);
+            let _ = Value::from_text(ty, s.as_bytes());
+            let _ = Value::from_binary(ty, s.as_bytes());
+        }
+        let _ = Numeric::from_binary_bytes(&bytes);
+        let _ = s.parse::<Interval>();
+    }
+}

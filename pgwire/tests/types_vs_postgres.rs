@@ -150,7 +150,8 @@ fn cases() -> Vec<(Check, bool, &'static str)> {
         i64, true, "0::int8";
         u32, true, "4294967295::oid";
         u32, true, "0::oid";
-        i8, false, "'a'::\"char\"";
+        i8, true, "'a'::\"char\"";
+        i8, true, "'\\377'::\"char\"";
         // real
         f32, true, "'3.4028235e+38'::float4";
         f32, true, "'-0'::float4";

@@ -9,6 +9,7 @@
 //! | `bool` | `boolean` |
 //! | `i16`, `i32`, `i64` | `smallint`, `integer`, `bigint` |
 //! | `u32` | `oid` |
+//! | `i8` | `"char"` |
 //! | `f32`, `f64` | `real`, `double precision` |
 //! | [`Numeric`] | `numeric` (any precision, `NaN`, `±Infinity`) |
 //! | `String`, `&str` | `text` (also fits `varchar`, `bpchar`, `name`, `json`, `unknown` columns) |
@@ -21,11 +22,16 @@
 //! | `serde_json::Value` | `jsonb` (also fits `json`) |
 //! | `Vec<T>`, `&[T]` | the array type of `T` (one dimension; `Vec<Option<T>>` for NULL elements) |
 //! | `Option<T>` | `T`, `None` is NULL |
-//! | [`Value`] | decided at run time |
+//! | [`Value`] | decided at run time (chrono types, so no `±infinity` dates) |
 //!
 //! Text output is byte for byte what PostgreSQL 15 prints with `DateStyle=ISO, MDY`,
 //! `IntervalStyle=postgres`, `TimeZone=UTC` and `extra_float_digits=1` (its defaults for a
-//! client connection), except that a `DateTime<FixedOffset>` prints in its own offset.
+//! client connection), except that a `DateTime<FixedOffset>` prints in its own offset and a
+//! `serde_json::Value` prints its numbers as `serde_json` holds them (`1e2` becomes `100.0`).
+//! `tests/types_vs_postgres.rs` checks this against a running PostgreSQL 15, fixed cases
+//! and random values alike. Text input (`from_text`) accepts PostgreSQL's output forms and
+//! the common input forms (`yes`, ` 42 `, `1e3`, escape-format bytea, ISO 8601 intervals,
+//! timestamps with `T` and zones…), with PostgreSQL's SQLSTATEs and messages for bad input.
 //!
 //! # Binary encoding follows the column's type
 //!

@@ -34,6 +34,9 @@ impl ToPgValue for str {
             buf.extend_from_slice(self.as_bytes());
             return Ok(IsNull::No);
         }
+        if *ty == Type::CHAR {
+            return i8::from_text(ty, self.as_bytes())?.encode_binary(ty, buf);
+        }
         match Value::from_text(ty, self.as_bytes())? {
             Value::Text(_) => Err(mismatch("text", ty)),
             v => v.encode_binary(ty, buf),

@@ -156,6 +156,11 @@ impl Value {
             Type::UUID => Value::Uuid(Uuid::from_binary(ty, raw)?),
             Type::JSONB => Value::Json(serde_json::Value::from_binary(ty, raw)?),
             Type::JSON => Value::Text(String::from_binary(ty, raw)?),
+            Type::CHAR => {
+                let mut b = BytesMut::new();
+                i8::from_binary(ty, raw)?.encode_text(&mut b)?;
+                Value::Text(String::from_utf8_lossy(&b).into_owned())
+            }
             _ if element_type(ty).is_some() => Value::Array(decode_array_binary(ty, raw)?),
             _ if is_textual(ty) => Value::Text(String::from_binary(ty, raw)?),
             _ => return Err(cannot_read("a value", ty)),

@@ -177,7 +177,10 @@ fn parse_local(ty: &Type, raw: &[u8]) -> PgResult<PgTimestamp<(NaiveDateTime, Op
         None => {
             let date = date_of(&p, ty, raw)?;
             let t = p.time.unwrap_or(0);
-            let dt = date.and_time(NaiveTime::MIN) + chrono::TimeDelta::microseconds(t);
+            let dt = date
+                .and_time(NaiveTime::MIN)
+                .checked_add_signed(chrono::TimeDelta::microseconds(t))
+                .ok_or_else(|| datetime_out_of_range("timestamp"))?;
             PgTimestamp::Value((dt, p.tz))
         }
     })
@@ -201,7 +204,9 @@ pub(crate) fn parse_timestamptz(
         PgTimestamp::Value((dt, tz)) => {
             let off =
                 FixedOffset::east_opt(tz.unwrap_or(0)).ok_or_else(|| invalid_datetime(ty, raw))?;
-            let utc = dt - chrono::TimeDelta::seconds(i64::from(off.local_minus_utc()));
+            let utc = dt
+                .checked_sub_signed(chrono::TimeDelta::seconds(i64::from(off.local_minus_utc())))
+                .ok_or_else(|| datetime_out_of_range("timestamp"))?;
             PgTimestamp::Value(DateTime::from_naive_utc_and_offset(utc, off))
         }
         PgTimestamp::PosInfinity => PgTimestamp::PosInfinity,
@@ -725,6 +730,21 @@ mod tests {
             "2024-01-02 00:00:00"
         );
         assert!(NaiveDateTime::from_text(&Type::TIMESTAMP, b"infinity").is_err());
+        // beyond chrono's range: an error, not a panic
+        for edge in [
+            "262143-12-31 24:00:00",
+            "262143-12-31 23:00:00-12",
+            "262144-01-01",
+        ] {
+            assert_eq!(
+                DateTime::<Utc>::from_text(&Type::TIMESTAMPTZ, edge.as_bytes())
+                    .unwrap_err()
+                    .code
+                    .code(),
+                "22008",
+                "{edge}"
+            );
+        }
         assert_eq!(
             PgTimestamp::<NaiveDateTime>::from_text(&Type::TIMESTAMP, b"infinity").unwrap(),
             PgTimestamp::PosInfinity
