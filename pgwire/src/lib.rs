@@ -67,19 +67,15 @@ extern crate self as pgwire;
 pub mod __private;
 pub mod cancel;
 pub mod codec;
+pub mod copy;
 pub mod error;
+pub mod notify;
 pub mod query;
 pub mod router;
 pub mod server;
 pub mod session;
-/// The SQL lexer and statement-shape normalizer the [`Router`] matches with. The same files
-/// are compiled into `pgwire-derive`, so `#[pg_query]` checks templates with exactly the
-/// rules the router applies at run time.
 #[doc(hidden)]
-pub mod sql {
-    pub mod lexer;
-    pub mod template;
-}
+pub mod sql;
 mod startup;
 pub mod types;
 

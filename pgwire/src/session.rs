@@ -8,7 +8,11 @@ use tokio::sync::mpsc;
 
 use crate::cancel::CancelToken;
 use crate::codec::{ProtocolVersion, TransactionStatus};
-use crate::error::PgError;
+use std::sync::Arc;
+
+use crate::error::{PgError, PgResult};
+use crate::notify::Notifier;
+use crate::server::Shared;
 
 /// Session parameters that PostgreSQL reports with ParameterStatus when they change
 /// (`GUC_REPORT`).
@@ -55,6 +59,8 @@ pub struct Session {
     pub(crate) reported: Vec<(String, String)>,
     pub(crate) notices: NoticeSender,
     pub(crate) cancel: CancelToken,
+    pub(crate) notifier: Notifier,
+    pub(crate) shared: Option<Arc<Shared>>,
     extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
 
@@ -80,6 +86,8 @@ impl Session {
             reported: Vec::new(),
             notices,
             cancel,
+            notifier: Notifier::default(),
+            shared: None,
             extensions: HashMap::new(),
         }
     }
@@ -167,6 +175,45 @@ impl Session {
     /// The cancellation token of the running query: it fires when the client cancels.
     pub fn cancel_token(&self) -> &CancelToken {
         &self.cancel
+    }
+
+    /// Starts listening on `channel` (LISTEN).
+    pub fn listen(&mut self, channel: &str) {
+        if let Some(shared) = &self.shared {
+            shared.hub.listen(self.pid, channel);
+        }
+    }
+
+    /// Stops listening on `channel`, or on every channel for `None` (UNLISTEN / UNLISTEN *).
+    pub fn unlisten(&mut self, channel: Option<&str>) {
+        if let Some(shared) = &self.shared {
+            shared.hub.unlisten(self.pid, channel);
+        }
+    }
+
+    /// Queues a notification (NOTIFY); it is sent to listeners when this session's
+    /// transaction commits, and dropped if it rolls back.
+    pub fn notify(&self, channel: &str, payload: &str) -> PgResult<()> {
+        self.notifier.notify(channel, payload)
+    }
+
+    /// A handle for queueing notifications from elsewhere (e.g. a `pg_notify()` SQL function
+    /// running on an engine's thread).
+    pub fn notifier(&self) -> Notifier {
+        self.notifier.clone()
+    }
+
+    /// Sends the queued notifications (the transaction committed).
+    pub(crate) fn deliver_notifications(&self) {
+        let notes = self.notifier.take();
+        if let (false, Some(shared)) = (notes.is_empty(), &self.shared) {
+            shared.hub.deliver(&shared.registry, self.pid, notes);
+        }
+    }
+
+    /// Drops the queued notifications (the transaction rolled back).
+    pub(crate) fn discard_notifications(&self) {
+        self.notifier.take();
     }
 
     /// The handler's per-session value of type `T`, if set.

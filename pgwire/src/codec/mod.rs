@@ -143,3 +143,6 @@ pub fn write_message(buf: &mut BytesMut, tag: u8, body: impl FnOnce(&mut BytesMu
     let len = (buf.len() - start) as i32;
     buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
-use futures::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::simple::{QueryError, check_failed_transaction, finish_command};
+use super::response::RowSource;
+use super::simple::{QueryError, check_failed_transaction, finish_command, stream_rows};
+use super::split::TxVerb;
 use super::{Portal, QueryHandler, Response, Statement, Tag};
 use crate::codec::{self, BackendMessage, FrontendMessage, Target};
 use crate::error::{PgError, PgResult, SqlState};
@@ -23,7 +23,7 @@ enum Execution {
     New,
     /// Suspended after a row limit: the rest of the stream and any rows already pulled.
     Suspended {
-        rows: BoxStream<'static, PgResult<DataRow>>,
+        rows: RowSource,
         pending: Option<DataRow>,
         tag: Tag,
     },
@@ -44,6 +44,8 @@ pub(crate) struct Extended<S> {
     pub ignore_till_sync: bool,
     /// Extended-protocol messages arrived since the last Sync.
     pub in_pipeline: bool,
+    /// An error happened since the last Sync.
+    pub failed: bool,
 }
 
 impl<S> Default for Extended<S> {
@@ -53,6 +55,7 @@ impl<S> Default for Extended<S> {
             portals: HashMap::new(),
             ignore_till_sync: false,
             in_pipeline: false,
+            failed: false,
         }
     }
 }
@@ -128,7 +131,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
             )
             .into());
         }
-        check_failed_transaction(session, &p.sql)?;
+        let verb = TxVerb::of(&p.sql);
+        check_failed_transaction(session, verb)?;
         let declared = p
             .param_types
             .iter()
@@ -156,6 +160,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
             name: p.name.clone(),
             sql: p.sql,
             param_types: types.into(),
+            verb,
             prepared,
         };
         self.statements.insert(p.name, Arc::new(stmt));
@@ -199,11 +204,18 @@ impl<St: Send + Sync + 'static> Extended<St> {
             ))
             .into());
         }
-        check_failed_transaction(session, &stmt.sql)?;
+        check_failed_transaction(session, stmt.verb)?;
         for (i, value) in b.params.iter().enumerate() {
             if let (Some(v), Format::Binary) = (value, param_formats.get(i)) {
                 let size = type_size(&stmt.param_types[i]);
-                if size > 0 && size != 64 && v.len() != size as usize {
+                // What PostgreSQL's fixed-size recv functions report: too few bytes is
+                // 08P01 (the read runs off the value), too many is 22P03.
+                if size > 0 && size != 64 && v.len() < size as usize {
+                    return Err(
+                        PgError::protocol_violation("insufficient data left in message").into(),
+                    );
+                }
+                if size > 0 && size != 64 && v.len() > size as usize {
                     return Err(PgError::new(
                         SqlState::INVALID_BINARY_REPRESENTATION,
                         format!("incorrect binary data format in bind parameter {}", i + 1),
@@ -277,7 +289,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
             .portals
             .get_mut(&e.portal)
             .ok_or_else(|| missing_portal(&e.portal))?;
-        check_failed_transaction(session, state.portal.sql())?;
+        let verb = state.portal.statement.verb;
+        check_failed_transaction(session, verb)?;
         let limit = if e.max_rows > 0 {
             e.max_rows as u64
         } else {
@@ -286,94 +299,70 @@ impl<St: Send + Sync + 'static> Extended<St> {
         let cancel = session.cancel.clone();
         let generation = cancel.generation();
         let before = session.status;
-        let (mut rows, mut pending, tag) = match std::mem::replace(
-            &mut state.execution,
-            Execution::New,
-        ) {
-            Execution::Done(mut tag) => {
-                tag.set_rows(0);
-                state.execution = Execution::Done(tag.clone());
-                io.conn
-                    .send(&BackendMessage::CommandComplete(tag.to_string()));
-                return Ok(());
-            }
-            Execution::Suspended { rows, pending, tag } => (rows, pending, tag),
-            Execution::New => {
-                session.status_set = false;
-                let response = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
-                    r = handler.execute(session, &state.portal) => r?,
-                };
-                io.drain_notices();
-                match response {
-                    Response::Empty => {
-                        state.execution = Execution::Done(Tag::new(""));
-                        io.conn.send(&BackendMessage::EmptyQueryResponse);
-                        return Ok(());
-                    }
-                    Response::Command(tag) => {
-                        let tag = finish_command(session, before, state.portal.sql(), tag);
-                        io.conn
-                            .send(&BackendMessage::CommandComplete(tag.to_string()));
-                        state.execution = Execution::Done(tag);
-                        return Ok(());
-                    }
-                    Response::Rows(r) => (r.rows, None, r.tag),
+        let (mut rows, mut pending, tag) =
+            match std::mem::replace(&mut state.execution, Execution::New) {
+                Execution::Done(mut tag) => {
+                    tag.set_rows(0);
+                    state.execution = Execution::Done(tag.clone());
+                    io.conn.send_command_complete(&tag);
+                    return Ok(());
                 }
-            }
-        };
-        let pulled = tokio::select! {
-            biased;
-            _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
-            r = pull(io, &mut rows, &mut pending, limit) => r?,
-        };
-        let (sent, finished) = pulled;
+                Execution::Suspended { rows, pending, tag } => (rows, pending, tag),
+                Execution::New => {
+                    session.status_set = false;
+                    let response = tokio::select! {
+                        biased;
+                        _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
+                        _ = io.conn.closed() => return Err(ConnError::Closed.into()),
+                        r = handler.execute(session, &state.portal) => r?,
+                    };
+                    io.drain_notices();
+                    match response {
+                        Response::Empty => {
+                            state.execution = Execution::Done(Tag::new(""));
+                            io.conn.send(&BackendMessage::EmptyQueryResponse);
+                            return Ok(());
+                        }
+                        Response::Command(tag) => {
+                            let tag = finish_command(session, before, verb, tag);
+                            io.conn.send_command_complete(&tag);
+                            state.execution = Execution::Done(tag);
+                            return Ok(());
+                        }
+                        Response::Rows(r) => (r.rows, None, r.tag),
+                        Response::CopyIn(copy) => {
+                            let n = crate::copy::protocol::copy_in(io, copy, &cancel, generation)
+                                .await?;
+                            let tag =
+                                finish_command(session, before, verb, Tag::with_rows("COPY", n));
+                            io.conn.send_command_complete(&tag);
+                            state.execution = Execution::Done(tag);
+                            return Ok(());
+                        }
+                        Response::CopyOut(copy) => {
+                            let n = crate::copy::protocol::copy_out(io, copy, &cancel, generation)
+                                .await?;
+                            let tag =
+                                finish_command(session, before, verb, Tag::with_rows("COPY", n));
+                            io.conn.send_command_complete(&tag);
+                            state.execution = Execution::Done(tag);
+                            return Ok(());
+                        }
+                    }
+                }
+            };
+        let (sent, finished) =
+            stream_rows(io, &mut rows, &mut pending, limit, &cancel, generation).await?;
         if finished {
             let mut tag = tag;
             tag.set_rows(sent);
-            let tag = finish_command(session, before, state.portal.sql(), tag);
-            io.conn
-                .send(&BackendMessage::CommandComplete(tag.to_string()));
+            let tag = finish_command(session, before, verb, tag);
+            io.conn.send_command_complete(&tag);
             state.execution = Execution::Done(tag);
         } else {
             io.conn.send(&BackendMessage::PortalSuspended);
             state.execution = Execution::Suspended { rows, pending, tag };
         }
         Ok(())
-    }
-}
-
-/// Sends up to `limit` rows; returns how many were sent and whether the stream ended.
-async fn pull<S>(
-    io: &mut SessionIo<S>,
-    rows: &mut BoxStream<'static, PgResult<DataRow>>,
-    pending: &mut Option<DataRow>,
-    limit: u64,
-) -> Result<(u64, bool), QueryError>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
-{
-    let mut sent = 0u64;
-    loop {
-        if sent == limit {
-            return Ok((sent, false));
-        }
-        let mut batch = match pending.take() {
-            Some(b) => b,
-            None => match rows.next().await {
-                Some(b) => b?,
-                None => return Ok((sent, true)),
-            },
-        };
-        let room = limit - sent;
-        if batch.row_count() as u64 > room {
-            let head = batch.split_rows(room as usize);
-            *pending = Some(batch);
-            batch = head;
-        }
-        sent += batch.row_count() as u64;
-        io.drain_notices();
-        io.conn.send_rows(&batch).await.map_err(ConnError::Io)?;
     }
 }

@@ -1,5 +1,5 @@
 //! The query layer: the [`QueryHandler`] trait a server implements, what it answers with
-//! ([`Response`]), and the simple ([`simple`]) and extended ([`extended`]) protocol drivers.
+//! ([`Response`]), and the drivers of the simple and extended query protocols.
 
 pub(crate) mod extended;
 mod response;
@@ -47,6 +47,7 @@ pub struct Statement<S> {
     /// What the handler prepared.
     pub prepared: Prepared<S>,
     pub(crate) param_types: Arc<[Type]>,
+    pub(crate) verb: split::TxVerb,
 }
 
 /// A portal: a statement with bound parameters and chosen result formats, ready to run.
@@ -153,6 +154,7 @@ pub trait QueryHandler: Send + Sync + 'static {
                     name: String::new(),
                     sql: sql.to_owned(),
                     param_types: prepared.param_types.clone().into(),
+                    verb: split::TxVerb::of(sql),
                     prepared,
                 }),
                 params: Params::default(),
@@ -162,17 +164,25 @@ pub trait QueryHandler: Send + Sync + 'static {
         }
     }
 
+    /// Called at the end of an implicit transaction: outside a transaction block, the
+    /// extended-protocol messages up to a Sync, or all statements of one simple Query, run as
+    /// one transaction in PostgreSQL, so an error rolls back what ran before it. `failed` says
+    /// whether a statement failed. Engines with transactions start one lazily (when executing
+    /// while [`Session::transaction_status`] is idle) and commit or roll it back here; the
+    /// default does nothing (each statement stands alone). An error is sent to the client
+    /// before ReadyForQuery.
+    fn end_implicit_transaction(
+        &self,
+        session: &mut Session,
+        failed: bool,
+    ) -> impl Future<Output = PgResult<()>> + Send {
+        let _ = (session, failed);
+        async { Ok(()) }
+    }
+
     /// Called when a session ends (after Terminate or a closed socket).
     fn on_close(&self, session: &mut Session) -> impl Future<Output = ()> + Send {
         let _ = session;
         async {}
     }
-}
-
-/// The first two keywords of a statement, lower-cased (e.g. `("rollback", "to")`).
-pub(crate) fn first_keyword(sql: &str) -> (String, String) {
-    let mut words = split::keywords(sql);
-    let a = words.next().unwrap_or_default();
-    let b = words.next().unwrap_or_default();
-    (a, b)
 }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::error::{PgError, PgResult};
 use crate::types::{Column, DataRow};
@@ -107,11 +107,32 @@ impl fmt::Display for Tag {
     }
 }
 
+/// Where a result's rows come from: rows already encoded (no boxing, no allocation beyond
+/// the Vec), or a stream pulled as the client reads.
+pub(crate) enum RowSource {
+    Ready(std::vec::IntoIter<DataRow>),
+    Stream(BoxStream<'static, PgResult<DataRow>>),
+}
+
+impl Stream for RowSource {
+    type Item = PgResult<DataRow>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        match self.get_mut() {
+            RowSource::Ready(rows) => std::task::Poll::Ready(rows.next().map(Ok)),
+            RowSource::Stream(s) => s.poll_next_unpin(cx),
+        }
+    }
+}
+
 /// A result set: its columns and a stream of encoded rows, pulled as the client reads (so a
 /// million rows never sit in memory) and dropped when the query is cancelled.
 pub struct RowStream {
     pub(crate) columns: Arc<[Column]>,
-    pub(crate) rows: BoxStream<'static, PgResult<DataRow>>,
+    pub(crate) rows: RowSource,
     pub(crate) tag: Tag,
 }
 
@@ -132,7 +153,16 @@ impl RowStream {
     ) -> RowStream {
         RowStream {
             columns,
-            rows: rows.boxed(),
+            rows: RowSource::Stream(rows.boxed()),
+            tag: Tag::select(0),
+        }
+    }
+
+    /// Rows already encoded; the command tag is `SELECT n`.
+    pub fn ready(columns: Arc<[Column]>, rows: Vec<DataRow>) -> RowStream {
+        RowStream {
+            columns,
+            rows: RowSource::Ready(rows.into_iter()),
             tag: Tag::select(0),
         }
     }
@@ -160,15 +190,17 @@ pub enum Response {
     Command(Tag),
     /// The statement was empty (EmptyQueryResponse).
     Empty,
+    /// COPY FROM STDIN: the runtime feeds the client's data to the consumer, then sends
+    /// `COPY n` with the count it returns.
+    CopyIn(crate::copy::CopyIn),
+    /// COPY TO STDOUT: the runtime sends the chunks as CopyData, then `COPY n`.
+    CopyOut(crate::copy::CopyOut),
 }
 
 impl Response {
     /// A result whose rows are already encoded.
     pub fn rows(columns: Arc<[Column]>, rows: Vec<DataRow>) -> Response {
-        Response::Rows(RowStream::new(
-            columns,
-            stream::iter(rows.into_iter().map(Ok)),
-        ))
+        Response::Rows(RowStream::ready(columns, rows))
     }
 
     /// A result streamed from `rows`.

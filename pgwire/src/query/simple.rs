@@ -4,21 +4,24 @@
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::split;
-use super::{QueryHandler, Response, RowStream, Tag};
+use super::response::RowSource;
+use super::split::{self, TxVerb};
+use super::{QueryHandler, Response, Tag};
+use crate::cancel::CancelToken;
 use crate::codec::{BackendMessage, TransactionStatus};
 use crate::error::{PgError, PgResult, SqlState};
 use crate::server::connection::{ConnError, SessionIo};
 use crate::session::Session;
-use crate::types::Formats;
+use crate::types::{DataRow, Formats};
 
-/// Runs every statement of `sql`; the caller sends ReadyForQuery afterwards.
+/// Runs every statement of `sql`; the caller sends ReadyForQuery afterwards. Returns
+/// whether a statement failed.
 pub(crate) async fn run<H, S>(
     handler: &H,
     session: &mut Session,
     io: &mut SessionIo<S>,
     sql: &str,
-) -> Result<(), ConnError>
+) -> Result<bool, ConnError>
 where
     H: QueryHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send,
@@ -26,17 +29,17 @@ where
     let statements = split::statements(sql);
     if statements.is_empty() {
         io.conn.send(&BackendMessage::EmptyQueryResponse);
-        return Ok(());
+        return Ok(false);
     }
     for stmt in statements {
         let result = run_one(handler, session, io, stmt).await;
         io.drain_notices();
         if let Err(e) = result {
             io.fail(session, e)?;
-            break;
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 async fn run_one<H, S>(
@@ -49,55 +52,93 @@ where
     H: QueryHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    check_failed_transaction(session, stmt)?;
+    let verb = TxVerb::of(stmt);
+    check_failed_transaction(session, verb)?;
     let cancel = session.cancel.clone();
     let generation = cancel.generation();
     let before = session.status;
     session.status_set = false;
     let response = tokio::select! {
         biased;
-        _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
+        _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
+        _ = io.conn.closed() => return Err(ConnError::Closed.into()),
         r = handler.simple_query(session, stmt) => r?,
     };
     io.drain_notices();
     match response {
         Response::Empty => io.conn.send(&BackendMessage::EmptyQueryResponse),
         Response::Command(tag) => {
-            let tag = finish_command(session, before, stmt, tag);
-            io.conn
-                .send(&BackendMessage::CommandComplete(tag.to_string()));
+            let tag = finish_command(session, before, verb, tag);
+            io.conn.send_command_complete(&tag);
         }
         Response::Rows(rows) => {
             io.send_columns(Some(&rows.columns), &Formats::AllText);
             let mut rows = rows;
-            let sent = tokio::select! {
-                biased;
-                _ = cancel.cancelled_since(generation) => return Err(PgError::query_canceled().into()),
-                r = stream_all(io, &mut rows) => r?,
-            };
+            let sent = stream_rows(io, &mut rows.rows, &mut None, u64::MAX, &cancel, generation)
+                .await?
+                .0;
             let mut tag = rows.tag.clone();
             tag.set_rows(sent);
-            let tag = finish_command(session, before, stmt, tag);
-            io.conn
-                .send(&BackendMessage::CommandComplete(tag.to_string()));
+            let tag = finish_command(session, before, verb, tag);
+            io.conn.send_command_complete(&tag);
+        }
+        Response::CopyIn(copy) => {
+            let n = crate::copy::protocol::copy_in(io, copy, &cancel, generation).await?;
+            let tag = finish_command(session, before, verb, Tag::with_rows("COPY", n));
+            io.conn.send_command_complete(&tag);
+        }
+        Response::CopyOut(copy) => {
+            let n = crate::copy::protocol::copy_out(io, copy, &cancel, generation).await?;
+            let tag = finish_command(session, before, verb, Tag::with_rows("COPY", n));
+            io.conn.send_command_complete(&tag);
         }
     }
     Ok(())
 }
 
-/// Sends every row of a stream; returns the row count.
-async fn stream_all<S>(io: &mut SessionIo<S>, rows: &mut RowStream) -> Result<u64, QueryError>
+/// Sends up to `limit` rows from `pending` then `rows`; returns how many were sent and
+/// whether the stream ended. Stops early when the query is cancelled or the client leaves.
+pub(crate) async fn stream_rows<S>(
+    io: &mut SessionIo<S>,
+    rows: &mut RowSource,
+    pending: &mut Option<DataRow>,
+    limit: u64,
+    cancel: &CancelToken,
+    generation: u64,
+) -> Result<(u64, bool), QueryError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let mut sent = 0u64;
-    while let Some(batch) = rows.rows.next().await {
-        let batch = batch?;
+    loop {
+        if sent == limit {
+            return Ok((sent, false));
+        }
+        let mut batch = match pending.take() {
+            Some(b) => b,
+            None => {
+                let next = tokio::select! {
+                    biased;
+                    r = rows.next() => r,
+                    _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
+                    _ = io.conn.closed() => return Err(ConnError::Closed.into()),
+                };
+                match next {
+                    Some(b) => b?,
+                    None => return Ok((sent, true)),
+                }
+            }
+        };
+        let room = limit - sent;
+        if batch.row_count() as u64 > room {
+            let head = batch.split_rows(room as usize);
+            *pending = Some(batch);
+            batch = head;
+        }
         sent += batch.row_count() as u64;
         io.drain_notices();
         io.conn.send_rows(&batch).await.map_err(ConnError::Io)?;
     }
-    Ok(sent)
 }
 
 /// A failure while running a statement: an error for the client, or a dead connection.
@@ -119,15 +160,9 @@ impl From<ConnError> for QueryError {
     }
 }
 
-/// Whether `stmt` ends a transaction block (allowed in a failed transaction).
-pub(crate) fn is_transaction_exit(stmt: &str) -> bool {
-    let (a, _) = super::first_keyword(stmt);
-    matches!(a.as_str(), "commit" | "rollback" | "abort" | "end")
-}
-
-/// 25P02 unless `stmt` may run in the session's transaction state.
-pub(crate) fn check_failed_transaction(session: &Session, stmt: &str) -> PgResult<()> {
-    if session.status == TransactionStatus::Failed && !is_transaction_exit(stmt) {
+/// 25P02 unless a statement of kind `verb` may run in the session's transaction state.
+pub(crate) fn check_failed_transaction(session: &Session, verb: TxVerb) -> PgResult<()> {
+    if session.status == TransactionStatus::Failed && !verb.allowed_when_failed() {
         return Err(PgError::new(
             SqlState::IN_FAILED_SQL_TRANSACTION,
             "current transaction is aborted, commands ignored until end of transaction block",
@@ -141,29 +176,33 @@ pub(crate) fn check_failed_transaction(session: &Session, stmt: &str) -> PgResul
 pub(crate) fn finish_command(
     session: &mut Session,
     before: TransactionStatus,
-    stmt: &str,
+    verb: TxVerb,
     tag: Tag,
 ) -> Tag {
-    let (a, b) = super::first_keyword(stmt);
-    let exits = matches!(a.as_str(), "commit" | "end" | "abort")
-        || (a == "rollback" && b != "to" && b != "prepared");
-    let tag = if before == TransactionStatus::Failed && matches!(a.as_str(), "commit" | "end") {
+    let tag = if before == TransactionStatus::Failed && verb == TxVerb::Commit {
         Tag::new("ROLLBACK")
     } else {
         tag
     };
+    match verb {
+        TxVerb::Commit if before == TransactionStatus::InTransaction => {
+            session.deliver_notifications()
+        }
+        TxVerb::Commit | TxVerb::Rollback => session.discard_notifications(),
+        _ => {}
+    }
     if session.status_set {
         session.status_set = false;
         return tag;
     }
-    match a.as_str() {
-        "begin" | "start" if before == TransactionStatus::Idle => {
+    match verb {
+        TxVerb::Begin if before == TransactionStatus::Idle => {
             session.status = TransactionStatus::InTransaction;
         }
-        "rollback" if b == "to" && before == TransactionStatus::Failed => {
+        TxVerb::RollbackTo if before == TransactionStatus::Failed => {
             session.status = TransactionStatus::InTransaction;
         }
-        _ if exits => session.status = TransactionStatus::Idle,
+        TxVerb::Commit | TxVerb::Rollback => session.status = TransactionStatus::Idle,
         _ => {}
     }
     tag

@@ -129,8 +129,8 @@ fn skip_dollar(b: &[u8], i: usize) -> usize {
     }
 }
 
-/// The leading keywords of a statement, lower-cased, skipping whitespace and comments.
-pub(crate) fn keywords(sql: &str) -> impl Iterator<Item = String> + '_ {
+/// The leading keywords of a statement as written, skipping whitespace and comments.
+pub(crate) fn keywords(sql: &str) -> impl Iterator<Item = &str> + '_ {
     let b = sql.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
@@ -139,8 +139,53 @@ pub(crate) fn keywords(sql: &str) -> impl Iterator<Item = String> + '_ {
         while i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
             i += 1;
         }
-        (i > start).then(|| sql[start..i].to_ascii_lowercase())
+        (i > start).then(|| &sql[start..i])
     })
+}
+
+/// What a statement does to the transaction block, from its leading keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxVerb {
+    /// `BEGIN`, `START TRANSACTION`.
+    Begin,
+    /// `COMMIT`, `END`.
+    Commit,
+    /// `ROLLBACK`, `ABORT`.
+    Rollback,
+    /// `ROLLBACK TO [SAVEPOINT]`.
+    RollbackTo,
+    /// `COMMIT PREPARED`, `ROLLBACK PREPARED`: allowed in a failed transaction, no change.
+    Prepared,
+    /// Anything else.
+    Other,
+}
+
+impl TxVerb {
+    /// Classifies `sql` without allocating.
+    pub(crate) fn of(sql: &str) -> TxVerb {
+        let mut k = keywords(sql);
+        let first = k.next().unwrap_or("");
+        let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let verb = if is(first, "begin") || is(first, "start") {
+            TxVerb::Begin
+        } else if is(first, "commit") || is(first, "end") {
+            TxVerb::Commit
+        } else if is(first, "rollback") || is(first, "abort") {
+            TxVerb::Rollback
+        } else {
+            return TxVerb::Other;
+        };
+        match (verb, k.next()) {
+            (TxVerb::Rollback, Some(w)) if is(w, "to") => TxVerb::RollbackTo,
+            (TxVerb::Commit | TxVerb::Rollback, Some(w)) if is(w, "prepared") => TxVerb::Prepared,
+            (v, _) => v,
+        }
+    }
+
+    /// Whether the statement may run in a failed transaction.
+    pub(crate) fn allowed_when_failed(self) -> bool {
+        !matches!(self, TxVerb::Begin | TxVerb::Other)
+    }
 }
 
 #[cfg(test)]
@@ -183,7 +228,13 @@ mod tests {
     #[test]
     fn reads_keywords() {
         let k: Vec<_> = keywords("  /* x */ ROLLBACK -- y\n TO sp").collect();
-        assert_eq!(k, vec!["rollback", "to", "sp"]);
+        assert_eq!(k, vec!["ROLLBACK", "TO", "sp"]);
+        assert_eq!(TxVerb::of(" rollback /* */ to sp"), TxVerb::RollbackTo);
+        assert_eq!(TxVerb::of("Start Transaction"), TxVerb::Begin);
+        assert_eq!(TxVerb::of("END"), TxVerb::Commit);
+        assert_eq!(TxVerb::of("commit prepared 'x'"), TxVerb::Prepared);
+        assert_eq!(TxVerb::of("abort"), TxVerb::Rollback);
+        assert_eq!(TxVerb::of("select 1"), TxVerb::Other);
     }
 
     #[test]

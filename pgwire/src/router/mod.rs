@@ -534,6 +534,7 @@ impl<S: Send + Sync + 'static, F: QueryHandler> QueryHandler for Router<S, F> {
             let columns = prepared.columns.clone();
             let stmt = Statement {
                 name: String::new(),
+                verb: crate::query::split::TxVerb::of(sql),
                 sql: sql.to_owned(),
                 param_types: types.clone().into(),
                 prepared,

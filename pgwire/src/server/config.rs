@@ -16,6 +16,27 @@ pub struct Config {
     pub authentication_timeout: Duration,
     /// Extra or overridden ParameterStatus values sent at startup.
     pub parameters: Vec<(String, String)>,
+    /// Most client connections at once (default 100, as `max_connections`); one more is
+    /// refused with FATAL 53300 before any authentication work.
+    pub max_connections: usize,
+    /// End sessions idle outside a transaction this long (FATAL 57P05, as
+    /// `idle_session_timeout`; default off).
+    pub idle_session_timeout: Option<Duration>,
+    /// End sessions idle inside a transaction block this long (FATAL 25P03, as
+    /// `idle_in_transaction_session_timeout`; default off).
+    pub idle_in_transaction_session_timeout: Option<Duration>,
+    /// TCP keepalive probes: idle time before the first probe (default: the OS's).
+    pub tcp_keepalives_idle: Option<Duration>,
+    /// TCP keepalive: time between probes (default: the OS's).
+    pub tcp_keepalives_interval: Option<Duration>,
+    /// TCP keepalive: probes before the connection is dropped (default: the OS's).
+    pub tcp_keepalives_count: Option<u32>,
+    /// This server's id among instances behind one address (0–32767). Session pids then
+    /// carry it, so a CancelRequest that reaches another instance can be forwarded here.
+    pub instance_id: Option<u16>,
+    /// Where CancelRequests for other instances go (see
+    /// [`TcpCancelForwarder`](crate::cancel::TcpCancelForwarder)).
+    pub cancel_forwarder: Option<std::sync::Arc<dyn crate::cancel::CancelForwarder>>,
 }
 
 impl Default for Config {
@@ -25,11 +46,40 @@ impl Default for Config {
             max_message_len: DEFAULT_MAX_MESSAGE_LEN,
             authentication_timeout: Duration::from_secs(60),
             parameters: Vec::new(),
+            max_connections: 100,
+            idle_session_timeout: None,
+            idle_in_transaction_session_timeout: None,
+            tcp_keepalives_idle: None,
+            tcp_keepalives_interval: None,
+            tcp_keepalives_count: None,
+            instance_id: None,
+            cancel_forwarder: None,
         }
     }
 }
 
 impl Config {
+    /// The keepalive settings to apply to accepted TCP sockets, if any were set.
+    pub(crate) fn keepalive(&self) -> Option<socket2::TcpKeepalive> {
+        if self.tcp_keepalives_idle.is_none()
+            && self.tcp_keepalives_interval.is_none()
+            && self.tcp_keepalives_count.is_none()
+        {
+            return None;
+        }
+        let mut k = socket2::TcpKeepalive::new();
+        if let Some(t) = self.tcp_keepalives_idle {
+            k = k.with_time(t);
+        }
+        if let Some(t) = self.tcp_keepalives_interval {
+            k = k.with_interval(t);
+        }
+        if let Some(n) = self.tcp_keepalives_count {
+            k = k.with_retries(n);
+        }
+        Some(k)
+    }
+
     /// The ParameterStatus values a PostgreSQL 15 server reports at startup, for `user`.
     pub(crate) fn startup_parameters(&self, user: &str) -> Vec<(String, String)> {
         let mut p: Vec<(String, String)> = [

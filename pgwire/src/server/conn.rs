@@ -73,6 +73,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         }
     }
 
+    /// Resolves when the client closes its side (or the socket fails) while a query runs.
+    ///
+    /// Bytes that arrive meanwhile (pipelined messages) are kept in the read buffer; past
+    /// 1 MiB of them this stops reading, so a flooding client cannot grow the buffer.
+    /// Cancel-safe.
+    pub async fn closed(&mut self) {
+        loop {
+            if self.rbuf.len() >= 1024 * 1024 {
+                return std::future::pending().await;
+            }
+            match self.fill().await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => return,
+            }
+        }
+    }
+
     /// Whether a complete message is already buffered.
     pub fn has_buffered_message(&self) -> bool {
         self.rbuf.len() >= 5 && {
@@ -105,6 +122,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     #[inline]
     pub fn send(&mut self, msg: &BackendMessage) {
         msg.encode(&mut self.wbuf);
+    }
+
+    /// Queues CommandComplete for `tag`, formatted straight into the buffer.
+    #[inline]
+    pub fn send_command_complete(&mut self, tag: &crate::query::Tag) {
+        use std::fmt::Write;
+        codec::write_message(&mut self.wbuf, b'C', |b| {
+            let _ = write!(b, "{tag}");
+            b.extend_from_slice(&[0]);
+        });
     }
 
     /// Queues an ErrorResponse (or NoticeResponse for notice severities).

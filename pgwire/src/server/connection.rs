@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
+
+use tokio::sync::{mpsc, watch};
 
 use super::conn::{Conn, ReadError};
 use super::{Push, Shared};
@@ -27,6 +29,8 @@ pub(crate) enum ConnError {
     Io(std::io::Error),
     /// A FATAL error was sent; close.
     Fatal,
+    /// The client went away while a query ran.
+    Closed,
 }
 
 /// The connection plus the session's side channels.
@@ -47,12 +51,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> SessionIo<S> {
     pub fn send_columns(&mut self, columns: Option<&[Column]>, formats: &Formats) {
         match columns {
             None => self.conn.send(&BackendMessage::NoData),
-            Some(cols) => self.conn.send(&BackendMessage::RowDescription(
-                cols.iter()
-                    .enumerate()
-                    .map(|(i, c)| c.description(formats.get(i)))
-                    .collect(),
-            )),
+            Some(cols) => crate::codec::write_message(&mut self.conn.wbuf, b'T', |b| {
+                b.extend_from_slice(&(cols.len() as i16).to_be_bytes());
+                for (i, c) in cols.iter().enumerate() {
+                    c.write_description(b, formats.get(i));
+                }
+            }),
         }
     }
 
@@ -86,6 +90,7 @@ pub(crate) async fn serve<H, S>(
     H: QueryHandler,
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    let (_slot, over_limit) = super::ConnectionSlot::take(&shared);
     let mut conn = Conn::new(io, shared.config.max_message_len);
     let startup = tokio::time::timeout(
         shared.config.authentication_timeout,
@@ -98,6 +103,20 @@ pub(crate) async fn serve<H, S>(
         Ok(Ok(Outcome::Session(msg))) => msg,
         Ok(Err(e)) => return fatal(&mut conn, &e).await,
     };
+    if over_limit {
+        let e = PgError::fatal(
+            SqlState::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        );
+        return fatal(&mut conn, &e).await;
+    }
+    if *shared.draining.borrow() {
+        let e = PgError::fatal(
+            SqlState::from_code("57P03"),
+            "the database system is shutting down",
+        );
+        return fatal(&mut conn, &e).await;
+    }
     let info = match startup::check(msg) {
         Ok(info) => info,
         Err(e) => return fatal(&mut conn, &e).await,
@@ -115,7 +134,17 @@ pub(crate) async fn serve<H, S>(
     } else {
         4
     };
-    let (pid, key) = shared.registry.register(key_len, cancel.clone(), push_tx);
+    let Some((pid, key)) =
+        shared
+            .registry
+            .register(key_len, shared.config.instance_id, cancel.clone(), push_tx)
+    else {
+        let e = PgError::fatal(
+            SqlState::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        );
+        return fatal(&mut conn, &e).await;
+    };
     let _guard = RegistryGuard(&shared, pid);
 
     let mut session = Session::new(
@@ -127,6 +156,7 @@ pub(crate) async fn serve<H, S>(
         NoticeSender(notice_tx),
         cancel,
     );
+    session.shared = Some(shared.clone());
     for (k, v) in shared.config.startup_parameters(&session.user) {
         session.params.insert(k, v);
     }
@@ -145,7 +175,21 @@ pub(crate) async fn serve<H, S>(
         conn,
         notices: notice_rx,
     };
-    if let Err(ConnError::Io(e)) = session_loop(&*handler, &mut session, &mut io, push_rx).await {
+    let draining = shared.draining.subscribe();
+    let timeouts = Timeouts {
+        idle: shared.config.idle_session_timeout,
+        idle_in_transaction: shared.config.idle_in_transaction_session_timeout,
+    };
+    if let Err(ConnError::Io(e)) = session_loop(
+        &*handler,
+        &mut session,
+        &mut io,
+        push_rx,
+        draining,
+        timeouts,
+    )
+    .await
+    {
         tracing::debug!(pid, "connection lost: {e}");
     }
     let _ = io.conn.flush().await;
@@ -156,6 +200,7 @@ struct RegistryGuard<'a>(&'a Shared, i32);
 
 impl Drop for RegistryGuard<'_> {
     fn drop(&mut self) {
+        self.0.hub.unlisten(self.1, None);
         self.0.registry.remove(self.1);
     }
 }
@@ -180,11 +225,52 @@ fn codec_fatal(e: CodecError) -> PgError {
     }
 }
 
+/// Idle timeouts in force for a session.
+struct Timeouts {
+    idle: Option<Duration>,
+    idle_in_transaction: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The timeout that applies while waiting in `status`, and the error it ends with.
+    fn applying(&self, status: TransactionStatus) -> Option<(Duration, PgError)> {
+        match status {
+            TransactionStatus::Idle => self.idle.map(|t| {
+                (
+                    t,
+                    PgError::fatal(
+                        SqlState::IDLE_SESSION_TIMEOUT,
+                        "terminating connection due to idle-session timeout",
+                    ),
+                )
+            }),
+            _ => self.idle_in_transaction.map(|t| {
+                (
+                    t,
+                    PgError::fatal(
+                        SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                        "terminating connection due to idle-in-transaction timeout",
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+fn shutdown_error() -> PgError {
+    PgError::fatal(
+        SqlState::ADMIN_SHUTDOWN,
+        "terminating connection due to administrator command",
+    )
+}
+
 async fn session_loop<H, S>(
     handler: &H,
     session: &mut Session,
     io: &mut SessionIo<S>,
     mut pushes: mpsc::UnboundedReceiver<Push>,
+    mut draining: watch::Receiver<bool>,
+    timeouts: Timeouts,
 ) -> Result<(), ConnError>
 where
     H: QueryHandler,
@@ -196,8 +282,32 @@ where
             io.conn.flush().await.map_err(ConnError::Io)?;
         }
         let idle = !ext.in_pipeline && session.status == TransactionStatus::Idle;
+        let waiting = !io.conn.has_buffered_message();
+        let timeout = timeouts
+            .applying(session.status)
+            .filter(|_| waiting && !ext.in_pipeline);
+        let cancel = session.cancel.clone();
+        let generation = cancel.generation();
         let msg = tokio::select! {
             biased;
+            _ = draining.wait_for(|d| *d), if waiting && !ext.in_pipeline => {
+                io.conn.send_error(&shutdown_error());
+                return Err(ConnError::Fatal);
+            }
+            _ = cancel.cancelled_since(generation) => {
+                if cancel.is_terminating() {
+                    io.conn.send_error(&shutdown_error());
+                    return Err(ConnError::Fatal);
+                }
+                // A cancel while nothing runs does nothing.
+                continue;
+            }
+            _ = sleep_or_forever(timeout.as_ref().map(|t| t.0)) => {
+                if let Some((_, e)) = timeout {
+                    io.conn.send_error(&e);
+                }
+                return Err(ConnError::Fatal);
+            }
             m = io.conn.read_message() => m,
             Some(push) = pushes.recv(), if idle => {
                 if deliver(io, push) {
@@ -231,13 +341,16 @@ where
         }
         match msg {
             FrontendMessage::Query(q) => {
-                simple::run(handler, session, io, &q.sql).await?;
+                let failed = simple::run(handler, session, io, &q.sql).await?;
+                finish_implicit_transaction(handler, session, io, failed).await;
                 end_of_transaction(&mut ext, session);
                 ready(io, session);
             }
             FrontendMessage::Sync => {
                 ext.ignore_till_sync = false;
                 ext.in_pipeline = false;
+                let failed = std::mem::take(&mut ext.failed);
+                finish_implicit_transaction(handler, session, io, failed).await;
                 end_of_transaction(&mut ext, session);
                 ready(io, session);
             }
@@ -253,6 +366,7 @@ where
                     io.drain_notices();
                     io.fail(session, e)?;
                     ext.ignore_till_sync = true;
+                    ext.failed = true;
                 }
             }
             // Outside COPY these are ignored, as PostgreSQL does.
@@ -272,6 +386,39 @@ where
             }
         }
     }
+}
+
+async fn sleep_or_forever(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Outside a transaction block, the messages up to Sync (or one Query message) form an
+/// implicit transaction: tell the handler it ended, and whether it failed.
+async fn finish_implicit_transaction<H, S>(
+    handler: &H,
+    session: &mut Session,
+    io: &mut SessionIo<S>,
+    failed: bool,
+) where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    if session.status != TransactionStatus::Idle {
+        return;
+    }
+    let result = handler.end_implicit_transaction(session, failed).await;
+    if failed || result.is_err() {
+        session.discard_notifications();
+    } else {
+        session.deliver_notifications();
+    }
+    if let Err(e) = result {
+        io.conn.send_error(&e);
+    }
+    io.drain_notices();
 }
 
 /// Sends ParameterStatus for parameters changed by the last command, then ReadyForQuery.

@@ -9,6 +9,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::watch;
@@ -47,6 +49,32 @@ pub enum Push {
 pub(crate) struct Shared {
     pub config: Config,
     pub registry: Registry,
+    /// LISTEN/NOTIFY channels.
+    pub hub: crate::notify::Hub,
+    /// Open client connections (counted at accept, before startup).
+    pub connections: AtomicUsize,
+    /// Becomes true when a shutdown begins: idle sessions end at once.
+    pub draining: watch::Sender<bool>,
+}
+
+/// Counts a connection for as long as it lives.
+pub(crate) struct ConnectionSlot(Arc<Shared>);
+
+impl ConnectionSlot {
+    /// Takes a slot; the flag says whether the connection is over `max_connections`.
+    pub(crate) fn take(shared: &Arc<Shared>) -> (ConnectionSlot, bool) {
+        let n = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+        (
+            ConnectionSlot(shared.clone()),
+            n > shared.config.max_connections,
+        )
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Builds a [`Server`]: where to listen and with what settings.
@@ -113,6 +141,9 @@ impl<H: QueryHandler> ServerBuilder<H> {
             shared: Arc::new(Shared {
                 config: self.config,
                 registry: Registry::default(),
+                hub: Default::default(),
+                connections: AtomicUsize::new(0),
+                draining: watch::channel(false).0,
             }),
             tcp,
             unix,
@@ -201,6 +232,9 @@ impl<H: QueryHandler> Server<H> {
                         }
                     };
                     let _ = stream.set_nodelay(true);
+                    if let Some(k) = shared.config.keepalive() {
+                        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&k);
+                    }
                     tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, Some(peer)));
                 }
                 accepted = accept_unix(unix.as_ref().map(|(l, _)| l)) => {
@@ -260,8 +294,35 @@ impl ServerHandle {
         self.shared.registry.broadcast(f);
     }
 
+    /// Open client connections (including ones still in startup).
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
     /// Stops accepting connections (sessions already open go on).
     pub fn stop(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// Shuts down gracefully: stops accepting, ends idle sessions at once with FATAL 57P01
+    /// ("terminating connection due to administrator command"), lets running queries finish
+    /// for up to `grace`, then terminates those too. Resolves when every session has ended
+    /// (or 5 s after the grace period, whichever comes first).
+    pub async fn shutdown(&self, grace: Duration) {
+        self.stop();
+        self.shared.draining.send_replace(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.shared.connections.load(Ordering::SeqCst) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.shared.registry.terminate_all();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.shared.connections.load(Ordering::SeqCst) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }

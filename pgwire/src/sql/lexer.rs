@@ -408,8 +408,10 @@ fn u_unicode_at(bytes: &[u8], i: usize) -> Escape {
 /// Reads one Unicode escape at an offset.
 type EscapeReader = fn(&[u8], usize) -> Escape;
 
-/// Decodes one Unicode escape (plus a trailing low surrogate if needed) at `i`.
-fn unicode_escape(bytes: &[u8], i: usize, read: EscapeReader) -> Result<(char, usize), LexError> {
+/// Decodes one Unicode escape (plus a trailing low surrogate if needed) at
+/// `i`, in `E''` syntax if `e_string`, else in `U&''` syntax.
+fn unicode_escape(bytes: &[u8], i: usize, e_string: bool) -> Result<(char, usize), LexError> {
+    let read: EscapeReader = if e_string { e_unicode_at } else { u_unicode_at };
     let Escape::Valid(cp, next) = read(bytes, i) else {
         return Err(LexError::new(i, "invalid Unicode escape"));
     };
@@ -419,6 +421,10 @@ fn unicode_escape(bytes: &[u8], i: usize, read: EscapeReader) -> Result<(char, u
                 (0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00), after)
             }
             Escape::Malformed => return Err(LexError::new(next, "invalid Unicode escape")),
+            // Like PostgreSQL, U& literals check the value before the pairing.
+            Escape::Valid(lo, _) if !e_string && (lo == 0 || lo > 0x10FFFF) => {
+                return Err(LexError::new(next, "invalid Unicode escape value"));
+            }
             _ => return Err(LexError::new(i, "invalid Unicode surrogate pair")),
         }
     } else if (0xDC00..=0xDFFF).contains(&cp) {
@@ -449,7 +455,7 @@ fn decode_unicode_escapes(body: Cow<'_, str>, base: usize) -> Result<Cow<'_, str
             out.push(b'\\');
             i += 2;
         } else {
-            let (c, next) = unicode_escape(bytes, i, u_unicode_at)
+            let (c, next) = unicode_escape(bytes, i, false)
                 .map_err(|e| LexError::new(base + e.pos, e.message))?;
             push_char(&mut out, c);
             i = next;
@@ -827,7 +833,7 @@ impl<'a> Lexer<'a> {
                 Ok(j)
             }
             b'u' | b'U' => {
-                let (ch, next) = unicode_escape(self.src.as_bytes(), i, e_unicode_at)?;
+                let (ch, next) = unicode_escape(self.src.as_bytes(), i, true)?;
                 push_char(out, ch);
                 Ok(next)
             }

@@ -61,7 +61,13 @@ where
                 ));
             }
             StartupPacket::Cancel(req) => {
-                shared.registry.cancel(&req);
+                let target = crate::cancel::instance_of(req.pid);
+                match (&shared.config.instance_id, &shared.config.cancel_forwarder) {
+                    (Some(mine), Some(fwd)) if *mine != target => fwd.forward(target, req).await,
+                    _ => {
+                        shared.registry.cancel(&req);
+                    }
+                }
                 return Ok(Outcome::Done);
             }
             StartupPacket::Startup(msg) => return Ok(Outcome::Session(msg)),

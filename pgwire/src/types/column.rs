@@ -125,6 +125,18 @@ impl Column {
         self
     }
 
+    /// Appends this column's RowDescription entry in `format` (no allocation).
+    pub fn write_description(&self, b: &mut bytes::BytesMut, format: Format) {
+        use bytes::BufMut;
+        crate::codec::put_cstr(b, self.name.as_bytes());
+        b.put_u32(self.table_oid);
+        b.put_i16(self.column_id);
+        b.put_u32(self.ty.oid());
+        b.put_i16(type_size(&self.ty));
+        b.put_i32(self.type_modifier);
+        b.put_i16(format.code());
+    }
+
     /// The RowDescription entry for this column in `format`.
     pub fn description(&self, format: Format) -> FieldDescription {
         FieldDescription {

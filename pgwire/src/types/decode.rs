@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use postgres_types::FromSql;
 
 use super::{Format, Formats, Type};
 use crate::error::{PgError, PgResult, SqlState};
@@ -28,41 +27,6 @@ pub trait FromPgValue: Sized {
     }
 }
 
-/// 22P02 `invalid input syntax for type <ty>: "<raw>"`, worded as PostgreSQL words it.
-pub fn invalid_text(ty: &Type, raw: &[u8]) -> PgError {
-    let name = match *ty {
-        Type::INT2 => "smallint",
-        Type::INT4 => "integer",
-        Type::INT8 => "bigint",
-        Type::FLOAT4 => "real",
-        Type::FLOAT8 => "double precision",
-        Type::BOOL => "boolean",
-        _ => ty.name(),
-    };
-    PgError::new(
-        SqlState::INVALID_TEXT_REPRESENTATION,
-        format!(
-            "invalid input syntax for type {name}: \"{}\"",
-            String::from_utf8_lossy(raw)
-        ),
-    )
-}
-
-/// 22P03 for binary data `postgres-types` could not read.
-pub fn invalid_binary(ty: &Type) -> PgError {
-    PgError::new(
-        SqlState::INVALID_BINARY_REPRESENTATION,
-        format!("incorrect binary data format for type {}", ty.name()),
-    )
-}
-
-pub(crate) fn from_sql_binary<'a, T: FromSql<'a>>(ty: &Type, raw: &'a [u8]) -> PgResult<T> {
-    if !T::accepts(ty) {
-        return Err(invalid_binary(ty));
-    }
-    T::from_sql(ty, raw).map_err(|_| invalid_binary(ty))
-}
-
 impl<T: FromPgValue> FromPgValue for Option<T> {
     fn from_text(ty: &Type, raw: &[u8]) -> PgResult<Self> {
         T::from_text(ty, raw).map(Some)
@@ -72,47 +36,6 @@ impl<T: FromPgValue> FromPgValue for Option<T> {
     }
     fn from_null(_ty: &Type) -> PgResult<Self> {
         Ok(None)
-    }
-}
-
-macro_rules! parse_text {
-    ($($t:ty),*) => {$(
-        impl FromPgValue for $t {
-            fn from_text(ty: &Type, raw: &[u8]) -> PgResult<Self> {
-                std::str::from_utf8(raw)
-                    .ok()
-                    .and_then(|s| s.trim().parse().ok())
-                    .ok_or_else(|| invalid_text(ty, raw))
-            }
-            fn from_binary(ty: &Type, raw: &[u8]) -> PgResult<Self> {
-                from_sql_binary(ty, raw)
-            }
-        }
-    )*};
-}
-
-parse_text!(i16, i32, i64, f32, f64);
-
-impl FromPgValue for bool {
-    fn from_text(ty: &Type, raw: &[u8]) -> PgResult<Self> {
-        let s = std::str::from_utf8(raw).map_err(|_| invalid_text(ty, raw))?;
-        match s.trim().to_ascii_lowercase().as_str() {
-            "t" | "true" | "y" | "yes" | "on" | "1" => Ok(true),
-            "f" | "false" | "n" | "no" | "off" | "0" => Ok(false),
-            _ => Err(invalid_text(ty, raw)),
-        }
-    }
-    fn from_binary(ty: &Type, raw: &[u8]) -> PgResult<Self> {
-        from_sql_binary(ty, raw)
-    }
-}
-
-impl FromPgValue for String {
-    fn from_text(ty: &Type, raw: &[u8]) -> PgResult<Self> {
-        String::from_utf8(raw.to_vec()).map_err(|_| invalid_text(ty, raw))
-    }
-    fn from_binary(ty: &Type, raw: &[u8]) -> PgResult<Self> {
-        String::from_utf8(raw.to_vec()).map_err(|_| invalid_binary(ty))
     }
 }
 

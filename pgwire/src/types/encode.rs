@@ -1,10 +1,8 @@
 //! Writing values into `DataRow` messages.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use postgres_types::ToSql;
 
 use super::{Column, Format, Formats, Type};
 use crate::error::{PgError, PgResult, SqlState};
@@ -50,6 +48,42 @@ impl<T: ToPgValue + ?Sized> ToPgValue for &T {
     }
 }
 
+impl<T: PgType + ?Sized> PgType for &T {
+    fn pg_type() -> Type {
+        T::pg_type()
+    }
+}
+
+impl<T: PgType + ?Sized> PgType for Box<T> {
+    fn pg_type() -> Type {
+        T::pg_type()
+    }
+}
+
+impl<T: ToPgValue + ?Sized> ToPgValue for Box<T> {
+    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
+        (**self).encode_text(buf)
+    }
+    fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
+        (**self).encode_binary(ty, buf)
+    }
+}
+
+impl<T: PgType + ?Sized> PgType for Arc<T> {
+    fn pg_type() -> Type {
+        T::pg_type()
+    }
+}
+
+impl<T: ToPgValue + ?Sized> ToPgValue for Arc<T> {
+    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
+        (**self).encode_text(buf)
+    }
+    fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
+        (**self).encode_binary(ty, buf)
+    }
+}
+
 impl<T: PgType> PgType for Option<T> {
     fn pg_type() -> Type {
         T::pg_type()
@@ -68,155 +102,6 @@ impl<T: ToPgValue> ToPgValue for Option<T> {
             Some(v) => v.encode_binary(ty, buf),
             None => Ok(IsNull::Yes),
         }
-    }
-}
-
-/// Encodes `v` in binary through `postgres-types`.
-pub(crate) fn to_sql_binary<T: ToSql + ?Sized>(
-    v: &T,
-    ty: &Type,
-    buf: &mut BytesMut,
-) -> PgResult<IsNull> {
-    match v.to_sql_checked(ty, buf) {
-        Ok(postgres_types::IsNull::Yes) => Ok(IsNull::Yes),
-        Ok(postgres_types::IsNull::No) => Ok(IsNull::No),
-        Err(e) => Err(PgError::new(
-            SqlState::DATATYPE_MISMATCH,
-            format!("cannot encode value as {}: {e}", ty.name()),
-        )),
-    }
-}
-
-macro_rules! display_text {
-    ($($t:ty => $pg:ident),* $(,)?) => {$(
-        impl PgType for $t {
-            fn pg_type() -> Type { Type::$pg }
-        }
-        impl ToPgValue for $t {
-            #[inline]
-            fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-                let _ = write!(buf, "{}", self);
-                Ok(IsNull::No)
-            }
-            #[inline]
-            fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-                to_sql_binary(self, ty, buf)
-            }
-        }
-    )*};
-}
-
-display_text!(i8 => CHAR, i16 => INT2, i32 => INT4, i64 => INT8, u32 => OID);
-
-impl PgType for bool {
-    fn pg_type() -> Type {
-        Type::BOOL
-    }
-}
-
-impl ToPgValue for bool {
-    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-        buf.put_u8(if *self { b't' } else { b'f' });
-        Ok(IsNull::No)
-    }
-    fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-        to_sql_binary(self, ty, buf)
-    }
-}
-
-macro_rules! float_text {
-    ($($t:ty => $pg:ident),*) => {$(
-        impl PgType for $t {
-            fn pg_type() -> Type { Type::$pg }
-        }
-        impl ToPgValue for $t {
-            fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-                if self.is_nan() {
-                    buf.extend_from_slice(b"NaN");
-                } else if self.is_infinite() {
-                    buf.extend_from_slice(if *self > 0.0 { b"Infinity" } else { b"-Infinity" });
-                } else {
-                    let _ = write!(buf, "{}", self);
-                }
-                Ok(IsNull::No)
-            }
-            fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-                to_sql_binary(self, ty, buf)
-            }
-        }
-    )*};
-}
-
-float_text!(f32 => FLOAT4, f64 => FLOAT8);
-
-impl PgType for str {
-    fn pg_type() -> Type {
-        Type::TEXT
-    }
-}
-
-impl ToPgValue for str {
-    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-        buf.extend_from_slice(self.as_bytes());
-        Ok(IsNull::No)
-    }
-    fn encode_binary(&self, _ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-        // text, varchar, bpchar, name, unknown and json all send the raw UTF-8 bytes.
-        buf.extend_from_slice(self.as_bytes());
-        Ok(IsNull::No)
-    }
-}
-
-impl PgType for String {
-    fn pg_type() -> Type {
-        Type::TEXT
-    }
-}
-
-impl ToPgValue for String {
-    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-        self.as_str().encode_text(buf)
-    }
-    fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-        self.as_str().encode_binary(ty, buf)
-    }
-}
-
-impl PgType for [u8] {
-    fn pg_type() -> Type {
-        Type::BYTEA
-    }
-}
-
-impl ToPgValue for [u8] {
-    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        buf.reserve(2 + self.len() * 2);
-        buf.extend_from_slice(b"\\x");
-        for &b in self {
-            buf.put_u8(HEX[(b >> 4) as usize]);
-            buf.put_u8(HEX[(b & 0xf) as usize]);
-        }
-        Ok(IsNull::No)
-    }
-    fn encode_binary(&self, _ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-        buf.extend_from_slice(self);
-        Ok(IsNull::No)
-    }
-}
-
-impl PgType for Vec<u8> {
-    fn pg_type() -> Type {
-        Type::BYTEA
-    }
-}
-
-impl ToPgValue for Vec<u8> {
-    fn encode_text(&self, buf: &mut BytesMut) -> PgResult<IsNull> {
-        self.as_slice().encode_text(buf)
-    }
-    fn encode_binary(&self, ty: &Type, buf: &mut BytesMut) -> PgResult<IsNull> {
-        self.as_slice().encode_binary(ty, buf)
     }
 }
 

@@ -4,8 +4,10 @@
 #![allow(dead_code)]
 
 pub mod example;
+pub mod handler;
 pub mod pg;
 pub mod raw;
+pub mod transcript;
 
 use std::process::Command;
 

@@ -13,6 +13,8 @@ use tokio::net::TcpStream;
 pub struct Raw {
     pub stream: TcpStream,
     buf: BytesMut,
+    /// The BackendKeyData of the session, once started.
+    pub key: Option<(i32, bytes::Bytes)>,
 }
 
 impl Raw {
@@ -24,6 +26,7 @@ impl Raw {
         Raw {
             stream,
             buf: BytesMut::new(),
+            key: None,
         }
     }
 
@@ -40,7 +43,11 @@ impl Raw {
         })
         .encode(&mut b);
         raw.send_bytes(&b).await;
-        raw.until_ready().await;
+        for m in raw.until_ready().await {
+            if let BackendMessage::BackendKeyData { pid, key } = m {
+                raw.key = Some((pid, key));
+            }
+        }
         raw
     }
 

@@ -1,0 +1,10 @@
+# Empty strings and lone semicolons answer EmptyQueryResponse.
+> Q ""
+> Q ";"
+> Q "  -- just a comment"
+< EmptyQueryResponse
+< ReadyForQuery I
+< EmptyQueryResponse
+< ReadyForQuery I
+< EmptyQueryResponse
+< ReadyForQuery I
