@@ -378,33 +378,14 @@ impl<S: Send + Sync + 'static, F: QueryHandler> Router<S, F> {
     }
 }
 
-/// The text form of a binary value of a fixed-size numeric or boolean type, so that a value
-/// the client sent as `int2` can feed an `i64` parameter (psycopg picks the smallest integer
-/// type that holds a Python int).
-fn binary_as_text(ty: &Type, raw: &[u8]) -> Option<String> {
-    Some(match *ty {
-        Type::INT2 => i16::from_be_bytes(raw.try_into().ok()?).to_string(),
-        Type::INT4 => i32::from_be_bytes(raw.try_into().ok()?).to_string(),
-        Type::INT8 => i64::from_be_bytes(raw.try_into().ok()?).to_string(),
-        Type::OID => u32::from_be_bytes(raw.try_into().ok()?).to_string(),
-        Type::FLOAT4 => f32::from_be_bytes(raw.try_into().ok()?).to_string(),
-        Type::FLOAT8 => f64::from_be_bytes(raw.try_into().ok()?).to_string(),
-        Type::BOOL => match raw {
-            [0] => "f".to_owned(),
-            [_] => "t".to_owned(),
-            _ => return None,
-        },
-        _ => return None,
-    })
-}
-
 /// Decodes parameter `i` (0-based) of a route as `T`, naming it (`parameter $1 (id)`) in
 /// errors.
 ///
 /// Text values are parsed as the route's type (so a bad value reads "invalid input syntax
 /// for type bigint", whatever type the client declared). A binary value of a client-declared
-/// text type (`text`, `varchar`, `unknown`, …) is UTF-8 text, and is parsed the same way; a
-/// binary integer, float or boolean of another width than the route's is converted too.
+/// text type (`text`, `varchar`, `unknown`, …) is UTF-8 text, and is parsed the same way;
+/// other binary values are read as the type the client declared (psycopg sends small ints
+/// as `int2`), which the type system converts.
 pub(crate) fn decode_param<T: crate::types::FromPgValue + crate::types::PgType>(
     params: &Params,
     i: usize,
@@ -422,15 +403,10 @@ pub(crate) fn decode_param<T: crate::types::FromPgValue + crate::types::PgType>(
         ))),
         (true, None, _) => T::from_null(&T::pg_type()),
         (true, Some(raw), Format::Text) => T::from_text(&T::pg_type(), raw),
-        (true, Some(raw), Format::Binary) if T::pg_type() != *declared => {
-            if textual {
-                T::from_text(&T::pg_type(), raw)
-            } else if let Some(text) = binary_as_text(declared, raw) {
-                T::from_text(&T::pg_type(), text.as_bytes())
-            } else {
-                T::from_binary(declared, raw)
-            }
+        (true, Some(raw), Format::Binary) if textual && T::pg_type() != *declared => {
+            T::from_text(&T::pg_type(), raw)
         }
+        // The type system reads other widths itself (an `int2` into an `i64`, …).
         (true, Some(raw), Format::Binary) => T::from_binary(declared, raw),
     };
     r.map_err(|mut e| {
