@@ -64,6 +64,29 @@ fn psql_reads_with_inlined_literals() {
         lines.contains(&"4|The Anonymous Book|Anonymous||3.25|t"),
         "{out}"
     );
+    let (ok, out, err) = psql_c(
+        "alice",
+        &[
+            "SELECT id, title, added FROM books WHERE added >= '2024-01-01'::date ORDER BY id",
+            "select id, title, added from books where added >= date '2024-01-01' order by id",
+        ],
+    );
+    assert!(ok, "{err}");
+    let dated: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("3|") || l.starts_with("4|"))
+        .collect();
+    assert_eq!(
+        dated,
+        [
+            "3|At Swim-Two-Birds|2024-01-01",
+            "4|The Anonymous Book|2024-01-02",
+            "3|At Swim-Two-Birds|2024-01-01",
+            "4|The Anonymous Book|2024-01-02"
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("|Dune|"), "{out}");
     let dune_and_dubliners = lines
         .iter()
         .filter(|l| l.starts_with("1|Dune") || l.starts_with("2|Dubliners"))
@@ -141,7 +164,9 @@ fn psql_errors_name_the_parameter_and_the_closest_route() {
     );
     assert!(err.contains("parameter $1 (id)"), "{err}");
 
-    let (_, _, err) = psql_verbose(&["SELECT id, title FROM books WHERE id = 1"]);
+    // A column missing from the select list: the route that has it is suggested.
+    let (_, _, err) =
+        psql_verbose(&["SELECT id, title, author, year, price FROM books WHERE id = 1"]);
     assert!(err.contains("0A000"), "{err}");
     assert!(
         err.contains("matches none of this server's routes"),

@@ -2,6 +2,7 @@
 server (extended protocol, $n), ClientCursor inlines them as literals (simple protocol).
 Usage: python declarative_psycopg.py PORT"""
 
+import datetime
 import sys
 
 import psycopg
@@ -37,6 +38,11 @@ def check(conn, label, marker):
         assert cur.rowcount == 1
         cur.execute("SELECT user, database, books_visible FROM whoami")
         assert cur.fetchone()[:2] == ("dave", "shop")
+        cur.execute(
+            "SELECT id, title, added FROM books WHERE added >= %s ORDER BY id",
+            (datetime.date(2024, 1, 2),),
+        )
+        assert cur.fetchone() == (4, "The Anonymous Book", datetime.date(2024, 1, 2))
         cur.execute("SELECT seq, book_id, amount FROM sales_report LIMIT %s", (3,))
         assert [r[0] for r in cur.fetchall()] == [1, 2, 3]
     conn.commit()

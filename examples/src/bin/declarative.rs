@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use chrono::NaiveDate;
 use clap::Parser;
 use futures::Stream;
 use pgwire::prelude::*;
@@ -32,6 +33,17 @@ struct Book {
     published: Option<i32>,
     price: f64,
     in_stock: bool,
+    /// Not a column of `books` queries: see [`Arrival`].
+    #[pg(skip)]
+    added: NaiveDate,
+}
+
+/// When a book arrived in the shop.
+#[derive(PgRow)]
+struct Arrival {
+    id: i64,
+    title: String,
+    added: NaiveDate,
 }
 
 /// The id given to a new book (`INSERT … RETURNING id`).
@@ -76,6 +88,12 @@ impl Store {
             ),
             ("The Anonymous Book", "Anonymous", None, 3.25, true),
         ];
+        // Arrived one a day from 2023-12-30.
+        let day = |i: usize| {
+            NaiveDate::from_ymd_opt(2023, 12, 30)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(i as u64)))
+                .unwrap_or_default()
+        };
         let map = books
             .into_iter()
             .enumerate()
@@ -88,6 +106,7 @@ impl Store {
                     published: year,
                     price,
                     in_stock,
+                    added: day(i),
                 };
                 (id, book)
             })
@@ -157,9 +176,24 @@ fn insert(
         published: year,
         price,
         in_stock: true,
+        added: chrono::Utc::now().date_naive(),
     };
     books.insert(id, book);
     Ok(id)
+}
+
+#[pg_query("SELECT id, title, added FROM books WHERE added >= $1 ORDER BY id")]
+async fn arrivals_since(store: State<Store>, since: NaiveDate) -> PgResult<Vec<Arrival>> {
+    let books = store.books()?;
+    Ok(books
+        .values()
+        .filter(|b| b.added >= since)
+        .map(|b| Arrival {
+            id: b.id,
+            title: b.title.clone(),
+            added: b.added,
+        })
+        .collect())
 }
 
 #[pg_query("INSERT INTO books (title, author, year, price) VALUES ($1, $2, $3, $4)")]
@@ -247,6 +281,7 @@ fn router() -> Router<Store> {
         list_books,
         book_by_id,
         search_by_title,
+        arrivals_since,
         add_book,
         add_book_returning,
         update_book,
