@@ -461,16 +461,27 @@ fn stream_row(cx: &mut Ctxt, it: &syn::TypeImplTrait) -> Option<syn::Type> {
     None
 }
 
+/// The fn's `#[cfg]` attributes, repeated on the struct and impl so they come and go with it.
+fn cfg_attrs(func: &syn::ItemFn) -> Vec<&syn::Attribute> {
+    func.attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .collect()
+}
+
 /// The struct and a do-nothing impl, emitted next to an error so that one mistake gives one
 /// error (uses of the route in `routes![…]` still type-check).
 fn stub(func: &syn::ItemFn) -> TokenStream {
     let p = quote!(::pgwire::__private);
     let name = &func.sig.ident;
     let vis = &func.vis;
+    let cfgs = cfg_attrs(func);
     quote! {
+        #(#cfgs)*
         #[allow(non_camel_case_types, dead_code)]
         #[doc(hidden)]
         #vis struct #name {}
+        #(#cfgs)*
         const _: () = {
             #[automatically_derived]
             impl<__S: #p::Send + #p::Sync + 'static> #p::Route<__S> for #name {
@@ -545,14 +556,17 @@ fn generate(
         }
     };
     let fp = proc_macro2::Literal::u64_suffixed(*fingerprint);
+    let cfgs = cfg_attrs(func);
     let doc = format!(" The route of [`{name_str}()`]: `{sql}`.");
     quote! {
         #func
 
+        #(#cfgs)*
         #[doc = #doc]
         #[allow(non_camel_case_types)]
         #vis struct #name {}
 
+        #(#cfgs)*
         #[doc(hidden)]
         #[allow(unused_qualifications, clippy::all)]
         const _: () = {

@@ -20,6 +20,11 @@ mod nested {
     }
 }
 
+/// Compiled out with its route struct.
+#[cfg(any())]
+#[pg_query("SELECT never FROM t")]
+async fn never() {}
+
 struct Engine;
 
 impl QueryHandler for Engine {
