@@ -22,6 +22,7 @@ pub use crate::types::{Column, DataRowEncoder, FromPgValue, PgType, ToPgValue, T
 
 /// Adds one route for `routes![…]` (the router's state type is known here, so a route that
 /// does not fit reports it as "not a route of a `Router<S>`").
+#[track_caller]
 pub fn add_route<S, F, R>(router: Router<S, F>, route: R) -> Router<S, F>
 where
     S: Send + Sync + 'static,
