@@ -201,7 +201,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The instance a pid was issued by, when pids carry instance ids (see [`Registry`]).
+/// The instance a pid was issued by, when pids carry instance ids (`Config::instance_id`).
 pub fn instance_of(pid: i32) -> u16 {
     ((pid >> 16) & 0x7fff) as u16
 }
