@@ -31,10 +31,11 @@
 //! ```
 //!
 //! Layers, bottom up: [`codec`] (messages, no I/O), [`types`] (values), [`server`]
-//! (sockets and the connection loop), [`query`] (simple and extended protocol, handler
-//! trait).
+//! (sockets, TLS and the connection loop), [`auth`] (trust, password, MD5, SCRAM),
+//! [`query`] (simple and extended protocol, handler trait).
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod cancel;
 pub mod codec;
 pub mod error;
@@ -47,7 +48,7 @@ pub mod types;
 pub use codec::TransactionStatus;
 pub use error::{PgError, PgErrorFields, PgResult, Severity, SqlState};
 pub use query::{Portal, Prepared, QueryHandler, Response, RowStream, Statement, Tag};
-pub use server::{Config, Push, Server, ServerBuilder, ServerHandle};
+pub use server::{Config, Push, Server, ServerBuilder, ServerHandle, TlsConfig, TlsInfo};
 pub use session::Session;
 
 /// Everything a handler usually needs.

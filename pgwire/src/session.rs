@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use crate::cancel::CancelToken;
 use crate::codec::{ProtocolVersion, TransactionStatus};
 use crate::error::PgError;
+use crate::server::TlsInfo;
 
 /// Session parameters that PostgreSQL reports with ParameterStatus when they change
 /// (`GUC_REPORT`).
@@ -55,6 +56,7 @@ pub struct Session {
     pub(crate) reported: Vec<(String, String)>,
     pub(crate) notices: NoticeSender,
     pub(crate) cancel: CancelToken,
+    pub(crate) tls: Option<TlsInfo>,
     extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
 
@@ -80,6 +82,7 @@ impl Session {
             reported: Vec::new(),
             notices,
             cancel,
+            tls: None,
             extensions: HashMap::new(),
         }
     }
@@ -107,6 +110,11 @@ impl Session {
     /// The client's address (None on a Unix socket).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
+    }
+
+    /// The TLS connection (SNI, ALPN, client certificates), when the client uses TLS.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
     }
 
     /// A session parameter: from the startup packet, the server defaults, or `SET`.

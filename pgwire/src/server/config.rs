@@ -1,7 +1,10 @@
 //! Server settings, with defaults that mirror PostgreSQL 15.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::tls::TlsConfig;
+use crate::auth::{Authenticator, Trust};
 use crate::codec::DEFAULT_MAX_MESSAGE_LEN;
 
 /// Settings shared by every connection of a server.
@@ -16,6 +19,14 @@ pub struct Config {
     pub authentication_timeout: Duration,
     /// Extra or overridden ParameterStatus values sent at startup.
     pub parameters: Vec<(String, String)>,
+    /// How clients authenticate (default [`Trust`]); see [`crate::auth`].
+    pub auth: Arc<dyn Authenticator>,
+    /// TLS settings; with them, TCP clients may use TLS (SSLRequest or direct TLS).
+    pub tls: Option<TlsConfig>,
+    /// Refuse unencrypted TCP connections with FATAL 28000 `no pg_hba.conf entry for host
+    /// "…", user "…", database "…", no encryption`, like a `hostssl`-only pg_hba.conf
+    /// (default false). Unix-socket connections are not affected.
+    pub require_tls: bool,
 }
 
 impl Default for Config {
@@ -25,6 +36,9 @@ impl Default for Config {
             max_message_len: DEFAULT_MAX_MESSAGE_LEN,
             authentication_timeout: Duration::from_secs(60),
             parameters: Vec::new(),
+            auth: Arc::new(Trust),
+            tls: None,
+            require_tls: false,
         }
     }
 }

@@ -1,0 +1,844 @@
+//! SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) with `tls-server-end-point`
+//! channel binding (RFC 5929), server side, as PostgreSQL runs it.
+//!
+//! The server keeps only a [`ScramVerifier`] (salt, iteration count, StoredKey, ServerKey):
+//! a login costs a few HMACs, never PBKDF2. Unknown users get a mock exchange with a
+//! deterministic salt derived from a server secret, and fail at the end exactly like a wrong
+//! password. Message parsing follows PostgreSQL's `auth-scram.c`, including its errors.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::source::{Credential, push_hex};
+use super::{AuthContext, ResponseKind};
+use crate::codec::Authentication;
+use crate::error::{PgError, PgResult, SqlState};
+
+/// `SCRAM-SHA-256`.
+pub const SCRAM_SHA_256: &str = "SCRAM-SHA-256";
+/// `SCRAM-SHA-256-PLUS` (with channel binding).
+pub const SCRAM_SHA_256_PLUS: &str = "SCRAM-SHA-256-PLUS";
+/// PostgreSQL's default iteration count (`scram_iterations`).
+pub const DEFAULT_ITERATIONS: u32 = 4096;
+/// Salt length PostgreSQL uses (`SCRAM_DEFAULT_SALT_LEN`).
+pub const SALT_LEN: usize = 16;
+/// Random bytes in a server nonce (`SCRAM_RAW_NONCE_LEN`).
+const RAW_NONCE_LEN: usize = 18;
+const KEY_LEN: usize = 32;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; KEY_LEN] {
+    // HMAC accepts keys of any length.
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+fn sha256(data: &[u8]) -> [u8; KEY_LEN] {
+    Sha256::digest(data).into()
+}
+
+/// PBKDF2-HMAC-SHA-256 with one output block (RFC 2898), SCRAM's `Hi()`.
+fn hi(password: &[u8], salt: &[u8], iterations: u32) -> [u8; KEY_LEN] {
+    let keyed =
+        <HmacSha256 as KeyInit>::new_from_slice(password).unwrap_or_else(|_| unreachable!());
+    let mut mac = keyed.clone();
+    mac.update(salt);
+    mac.update(&1u32.to_be_bytes());
+    let mut u: [u8; KEY_LEN] = mac.finalize().into_bytes().into();
+    let mut out = u;
+    for _ in 1..iterations {
+        let mut mac = keyed.clone();
+        mac.update(&u);
+        u = mac.finalize().into_bytes().into();
+        for (o, b) in out.iter_mut().zip(u) {
+            *o ^= b;
+        }
+    }
+    out
+}
+
+/// The password after SASLprep, or as it is when SASLprep refuses it (as PostgreSQL and
+/// libpq do).
+fn prepare(password: &str) -> std::borrow::Cow<'_, str> {
+    stringprep::saslprep(password).unwrap_or(std::borrow::Cow::Borrowed(password))
+}
+
+/// What a SCRAM server stores for a user: `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScramVerifier {
+    iterations: u32,
+    salt: Vec<u8>,
+    /// The salt as stored (sent as is in server-first-message).
+    salt_b64: String,
+    stored_key: [u8; KEY_LEN],
+    server_key: [u8; KEY_LEN],
+}
+
+impl ScramVerifier {
+    /// A verifier for `password` with a random 16-byte salt and 4096 iterations.
+    pub fn new(password: &str) -> ScramVerifier {
+        let mut salt = [0u8; SALT_LEN];
+        rand::fill(&mut salt);
+        Self::with_salt(password, &salt, DEFAULT_ITERATIONS)
+    }
+
+    /// A verifier for `password` with the given salt and iteration count (at least 1).
+    pub fn with_salt(password: &str, salt: &[u8], iterations: u32) -> ScramVerifier {
+        let iterations = iterations.max(1);
+        let salted = hi(prepare(password).as_bytes(), salt, iterations);
+        let client_key = hmac(&salted, &[b"Client Key"]);
+        ScramVerifier {
+            iterations,
+            salt: salt.to_vec(),
+            salt_b64: B64.encode(salt),
+            stored_key: sha256(&client_key),
+            server_key: hmac(&salted, &[b"Server Key"]),
+        }
+    }
+
+    /// Parses PostgreSQL's stored form; `None` if it is not a valid SCRAM-SHA-256 verifier.
+    pub fn parse(s: &str) -> Option<ScramVerifier> {
+        let (scheme, rest) = s.split_once('$')?;
+        let (iterations, rest) = rest.split_once(':')?;
+        let (salt_b64, rest) = rest.split_once('$')?;
+        let (stored, server) = rest.split_once(':')?;
+        if scheme != SCRAM_SHA_256 {
+            return None;
+        }
+        let iterations: u32 = iterations.parse().ok().filter(|&i| i > 0)?;
+        let salt = B64.decode(salt_b64).ok()?;
+        let key = |s: &str| -> Option<[u8; KEY_LEN]> { B64.decode(s).ok()?.try_into().ok() };
+        Some(ScramVerifier {
+            iterations,
+            salt,
+            salt_b64: salt_b64.to_owned(),
+            stored_key: key(stored)?,
+            server_key: key(server)?,
+        })
+    }
+
+    /// The iteration count.
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// The salt.
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+
+    /// Checks a password given in clear against this verifier (one PBKDF2 run), as
+    /// PostgreSQL's `scram_verify_plain_password`; for the cleartext `password` method.
+    pub fn verify_password(&self, password: &str) -> bool {
+        let salted = hi(prepare(password).as_bytes(), &self.salt, self.iterations);
+        let server_key = hmac(&salted, &[b"Server Key"]);
+        server_key.ct_eq(&self.server_key).into()
+    }
+
+    /// The doomed verifier of a mock exchange: PostgreSQL's `mock_scram_secret`, a salt of
+    /// `sha256(user || secret)` and the default iteration count.
+    pub(crate) fn mock(user: &str, secret: &[u8]) -> ScramVerifier {
+        let mut h = Sha256::new();
+        h.update(user.as_bytes());
+        h.update(secret);
+        let digest = h.finalize();
+        let salt = &digest[..SALT_LEN];
+        ScramVerifier {
+            iterations: DEFAULT_ITERATIONS,
+            salt: salt.to_vec(),
+            salt_b64: B64.encode(salt),
+            stored_key: [0; KEY_LEN],
+            server_key: [0; KEY_LEN],
+        }
+    }
+}
+
+impl fmt::Display for ScramVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{SCRAM_SHA_256}${}:{}${}:{}",
+            self.iterations,
+            self.salt_b64,
+            B64.encode(self.stored_key),
+            B64.encode(self.server_key)
+        )
+    }
+}
+
+impl fmt::Debug for ScramVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScramVerifier")
+            .field("iterations", &self.iterations)
+            .field("salt", &self.salt_b64)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one step of a [`ScramServer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScramStep {
+    /// Send this in AuthenticationSASLContinue and wait for the next client message.
+    Continue(Vec<u8>),
+    /// Authenticated: send this in AuthenticationSASLFinal, then AuthenticationOk.
+    Success(Vec<u8>),
+    /// Wrong password, unknown user or unusable secret: answer 28P01.
+    Failure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Init,
+    SaltSent,
+    Finished,
+}
+
+/// The server side of one SCRAM exchange, without I/O: feed it the client's messages.
+#[derive(Debug)]
+pub struct ScramServer {
+    verifier: ScramVerifier,
+    doomed: bool,
+    /// With -PLUS: the expected `c=` attribute (base64 of the gs2 header + end-point hash).
+    binding: Option<String>,
+    /// Whether -PLUS was offered (a `y` flag is then a downgrade).
+    plus_offered: bool,
+    state: State,
+    cbind_flag: u8,
+    client_first_bare: Vec<u8>,
+    client_nonce: Vec<u8>,
+    server_nonce: String,
+    server_first: Vec<u8>,
+}
+
+fn malformed(detail: impl Into<String>) -> PgError {
+    PgError::fatal(SqlState::PROTOCOL_VIOLATION, "malformed SCRAM message").detail(detail)
+}
+
+/// A byte for an error message, as PostgreSQL's `sanitize_char`.
+fn sanitize_char(c: Option<u8>) -> String {
+    match c {
+        Some(c @ 0x21..=0x7e) => format!("'{}'", c as char),
+        Some(c) => format!("0x{c:02x}"),
+        None => "0x00".to_owned(),
+    }
+}
+
+/// A cursor over a SCRAM message with PostgreSQL's attribute readers.
+struct Cursor<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn value(&mut self) -> &'a [u8] {
+        let rest = &self.s[self.pos..];
+        let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        self.pos += end;
+        if self.peek() == Some(b',') {
+            self.pos += 1;
+        }
+        &rest[..end]
+    }
+
+    /// `read_attr_value`: `attr=value`, consuming the following comma.
+    fn attr(&mut self, attr: u8) -> PgResult<&'a [u8]> {
+        if self.peek() != Some(attr) {
+            return Err(malformed(format!(
+                "Expected attribute \"{}\" but found \"{}\".",
+                attr as char,
+                sanitize_char(self.peek())
+            )));
+        }
+        self.pos += 1;
+        if self.peek() != Some(b'=') {
+            return Err(malformed(format!(
+                "Expected character \"=\" for attribute \"{}\".",
+                attr as char
+            )));
+        }
+        self.pos += 1;
+        Ok(self.value())
+    }
+
+    /// `read_any_attr`: any `ALPHA=value`.
+    fn any_attr(&mut self) -> PgResult<(u8, &'a [u8])> {
+        let attr = match self.peek() {
+            None => {
+                return Err(malformed("Attribute expected, but found end of string."));
+            }
+            Some(a) if a.is_ascii_alphabetic() => a,
+            c => {
+                return Err(malformed(format!(
+                    "Attribute expected, but found invalid character \"{}\".",
+                    sanitize_char(c)
+                )));
+            }
+        };
+        self.pos += 1;
+        if self.peek() != Some(b'=') {
+            return Err(malformed(format!(
+                "Expected character \"=\" for attribute \"{}\".",
+                attr as char
+            )));
+        }
+        self.pos += 1;
+        Ok((attr, self.value()))
+    }
+
+    fn comma(&mut self) -> PgResult<()> {
+        if self.peek() != Some(b',') {
+            return Err(malformed(format!(
+                "Comma expected, but found character \"{}\".",
+                sanitize_char(self.peek())
+            )));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+}
+
+impl ScramServer {
+    /// Starts an exchange for the mechanism the client selected.
+    ///
+    /// `end_point` is the `tls-server-end-point` binding data when the connection uses TLS
+    /// and -PLUS was offered. `verifier` is the user's verifier; `None` runs a doomed exchange
+    /// with `mock` (see [`ScramVerifier`]).
+    pub fn new(
+        mechanism: &str,
+        end_point: Option<&[u8]>,
+        verifier: Option<ScramVerifier>,
+        mock: impl FnOnce() -> ScramVerifier,
+    ) -> PgResult<ScramServer> {
+        let binding = match (mechanism, end_point) {
+            (SCRAM_SHA_256_PLUS, Some(hash)) => {
+                let mut input = b"p=tls-server-end-point,,".to_vec();
+                input.extend_from_slice(hash);
+                Some(B64.encode(input))
+            }
+            (SCRAM_SHA_256, _) => None,
+            _ => {
+                return Err(PgError::fatal(
+                    SqlState::PROTOCOL_VIOLATION,
+                    "client selected an invalid SASL authentication mechanism",
+                ));
+            }
+        };
+        let doomed = verifier.is_none();
+        Ok(ScramServer {
+            verifier: verifier.unwrap_or_else(mock),
+            doomed,
+            binding,
+            plus_offered: end_point.is_some(),
+            state: State::Init,
+            cbind_flag: 0,
+            client_first_bare: Vec::new(),
+            client_nonce: Vec::new(),
+            server_nonce: String::new(),
+            server_first: Vec::new(),
+        })
+    }
+
+    /// Processes one client message (`None`: a SASLInitialResponse without data).
+    pub fn step(&mut self, input: Option<&[u8]>) -> PgResult<ScramStep> {
+        let mut raw = [0u8; RAW_NONCE_LEN];
+        rand::fill(&mut raw);
+        self.step_with_nonce(input, &B64.encode(raw))
+    }
+
+    /// [`step`](Self::step) with a given server nonce (for tests against known vectors).
+    pub fn step_with_nonce(
+        &mut self,
+        input: Option<&[u8]>,
+        server_nonce: &str,
+    ) -> PgResult<ScramStep> {
+        let Some(input) = input else {
+            if self.state == State::Init {
+                // No initial response: an empty challenge asks the client for it.
+                return Ok(ScramStep::Continue(Vec::new()));
+            }
+            return Err(malformed("The message is empty."));
+        };
+        if input.is_empty() {
+            return Err(malformed("The message is empty."));
+        }
+        if input.contains(&0) {
+            return Err(malformed("Message length does not match input length."));
+        }
+        match self.state {
+            State::Init => {
+                self.read_client_first(input)?;
+                self.server_nonce = server_nonce.to_owned();
+                let mut m = Vec::with_capacity(96);
+                m.extend_from_slice(b"r=");
+                m.extend_from_slice(&self.client_nonce);
+                m.extend_from_slice(self.server_nonce.as_bytes());
+                m.extend_from_slice(b",s=");
+                m.extend_from_slice(self.verifier.salt_b64.as_bytes());
+                m.extend_from_slice(format!(",i={}", self.verifier.iterations).as_bytes());
+                self.server_first = m.clone();
+                self.state = State::SaltSent;
+                Ok(ScramStep::Continue(m))
+            }
+            State::SaltSent => {
+                self.state = State::Finished;
+                let fin = self.read_client_final(input)?;
+                if !self.nonce_matches(fin.nonce) {
+                    return Err(PgError::fatal(
+                        SqlState::PROTOCOL_VIOLATION,
+                        "invalid SCRAM response",
+                    )
+                    .detail("Nonce does not match."));
+                }
+                // The proof is checked even in a doomed exchange, so that timing does not
+                // tell whether the user exists.
+                let auth_message = [
+                    &self.client_first_bare[..],
+                    b",",
+                    &self.server_first,
+                    b",",
+                    fin.without_proof,
+                ];
+                let client_signature = hmac(&self.verifier.stored_key, &auth_message);
+                let mut client_key = fin.proof;
+                for (k, s) in client_key.iter_mut().zip(client_signature) {
+                    *k ^= s;
+                }
+                let ok: bool = sha256(&client_key).ct_eq(&self.verifier.stored_key).into();
+                if !ok || self.doomed {
+                    return Ok(ScramStep::Failure);
+                }
+                let server_signature = hmac(&self.verifier.server_key, &auth_message);
+                let mut out = b"v=".to_vec();
+                out.extend_from_slice(B64.encode(server_signature).as_bytes());
+                Ok(ScramStep::Success(out))
+            }
+            State::Finished => Err(PgError::fatal(
+                SqlState::PROTOCOL_VIOLATION,
+                "invalid SCRAM exchange state",
+            )),
+        }
+    }
+
+    fn nonce_matches(&self, fin: &[u8]) -> bool {
+        let c = self.client_nonce.len();
+        fin.len() == c + self.server_nonce.len()
+            && bool::from(fin[..c].ct_eq(&self.client_nonce))
+            && bool::from(fin[c..].ct_eq(self.server_nonce.as_bytes()))
+    }
+
+    fn read_client_first(&mut self, input: &[u8]) -> PgResult<()> {
+        let mut p = Cursor { s: input, pos: 0 };
+        let with_binding = self.binding.is_some();
+        self.cbind_flag = p.peek().unwrap_or(0);
+        match p.peek() {
+            Some(b'n') | Some(b'y') if with_binding => {
+                return Err(malformed(
+                    "The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data.",
+                ));
+            }
+            Some(b'n') => {
+                p.pos += 1;
+                p.comma()?;
+            }
+            Some(b'y') => {
+                if self.plus_offered {
+                    return Err(PgError::fatal(
+                        SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                        "SCRAM channel binding negotiation error",
+                    )
+                    .detail(
+                        "The client supports SCRAM channel binding but thinks the server does not.  However, this server does support channel binding.",
+                    ));
+                }
+                p.pos += 1;
+                p.comma()?;
+            }
+            Some(b'p') => {
+                if !with_binding {
+                    return Err(malformed(
+                        "The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.",
+                    ));
+                }
+                let kind = p.attr(b'p')?;
+                if kind != b"tls-server-end-point" {
+                    let shown: String = kind
+                        .iter()
+                        .take(30)
+                        .map(|&c| if (0x21..=0x7e).contains(&c) { c as char } else { '?' })
+                        .collect();
+                    return Err(PgError::fatal(
+                        SqlState::PROTOCOL_VIOLATION,
+                        format!("unsupported SCRAM channel-binding type \"{shown}\""),
+                    ));
+                }
+            }
+            c => {
+                return Err(malformed(format!(
+                    "Unexpected channel-binding flag \"{}\".",
+                    sanitize_char(c)
+                )));
+            }
+        }
+        if p.peek() == Some(b'a') {
+            return Err(PgError::fatal(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "client uses authorization identity, but it is not supported",
+            ));
+        }
+        if p.peek() != Some(b',') {
+            return Err(malformed(format!(
+                "Unexpected attribute \"{}\" in client-first-message.",
+                sanitize_char(p.peek())
+            )));
+        }
+        p.pos += 1;
+        self.client_first_bare = input[p.pos..].to_vec();
+        if p.peek() == Some(b'm') {
+            return Err(PgError::fatal(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "client requires an unsupported SCRAM extension",
+            ));
+        }
+        // The user name here is ignored: the startup packet's is used (libpq sends "n=").
+        p.attr(b'n')?;
+        let nonce = p.attr(b'r')?;
+        if nonce.is_empty() || !nonce.iter().all(|&c| (0x21..=0x7e).contains(&c) && c != b',')
+        {
+            return Err(PgError::fatal(
+                SqlState::PROTOCOL_VIOLATION,
+                "non-printable characters in SCRAM nonce",
+            ));
+        }
+        self.client_nonce = nonce.to_vec();
+        while p.peek().is_some() {
+            p.any_attr()?;
+        }
+        Ok(())
+    }
+
+    fn read_client_final<'a>(&self, input: &'a [u8]) -> PgResult<ClientFinal<'a>> {
+        let mut p = Cursor { s: input, pos: 0 };
+        let channel_binding = p.attr(b'c')?;
+        match &self.binding {
+            Some(expected) => {
+                if !bool::from(channel_binding.ct_eq(expected.as_bytes())) {
+                    return Err(PgError::fatal(
+                        SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                        "SCRAM channel binding check failed",
+                    ));
+                }
+            }
+            None => {
+                let ok = (channel_binding == b"biws" && self.cbind_flag == b'n')
+                    || (channel_binding == b"eSws" && self.cbind_flag == b'y');
+                if !ok {
+                    return Err(PgError::fatal(
+                        SqlState::PROTOCOL_VIOLATION,
+                        "unexpected SCRAM channel-binding attribute in client-final-message",
+                    ));
+                }
+            }
+        }
+        let nonce = p.attr(b'r')?;
+        let (proof_at, value) = loop {
+            let at = p.pos.saturating_sub(1);
+            let (attr, value) = p.any_attr()?;
+            if attr == b'p' {
+                break (at, value);
+            }
+        };
+        let proof: [u8; KEY_LEN] = B64
+            .decode(value)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| malformed("Malformed proof in client-final-message."))?;
+        if p.peek().is_some() {
+            return Err(malformed(
+                "Garbage found at the end of client-final-message.",
+            ));
+        }
+        Ok(ClientFinal {
+            nonce,
+            proof,
+            without_proof: &input[..proof_at],
+        })
+    }
+}
+
+struct ClientFinal<'a> {
+    nonce: &'a [u8],
+    proof: [u8; KEY_LEN],
+    without_proof: &'a [u8],
+}
+
+/// Parses a SASLInitialResponse body as PostgreSQL does (`pq_getmsgrawstring`,
+/// `pq_getmsgint`, `pq_getmsgbytes`, `pq_getmsgend`), with its error wording.
+fn parse_initial(body: &[u8]) -> PgResult<(&str, Option<&[u8]>)> {
+    let nul = body
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or_else(|| PgError::fatal(SqlState::PROTOCOL_VIOLATION, "invalid string in message"))?;
+    let mechanism = std::str::from_utf8(&body[..nul]).unwrap_or("");
+    let rest = &body[nul + 1..];
+    Ok((mechanism, {
+        let insufficient =
+            || PgError::fatal(SqlState::PROTOCOL_VIOLATION, "insufficient data left in message");
+        let len_bytes: [u8; 4] = rest
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(insufficient)?;
+        let len = i32::from_be_bytes(len_bytes);
+        let data = &rest[4..];
+        if len == -1 {
+            if !data.is_empty() {
+                return Err(invalid_format());
+            }
+            None
+        } else {
+            let len = usize::try_from(len).map_err(|_| insufficient())?;
+            if len > data.len() {
+                return Err(insufficient());
+            }
+            if len < data.len() {
+                return Err(invalid_format());
+            }
+            Some(data)
+        }
+    }))
+}
+
+fn invalid_format() -> PgError {
+    PgError::fatal(SqlState::PROTOCOL_VIOLATION, "invalid message format")
+}
+
+/// Runs a SCRAM exchange on `ctx` against `credential`. A missing or non-SCRAM credential
+/// (an MD5 hash) runs a doomed mock exchange; a plaintext one is turned into a verifier
+/// first (one PBKDF2 run).
+pub(crate) async fn authenticate(
+    ctx: &mut AuthContext<'_>,
+    credential: Option<&Credential>,
+    mock_secret: &[u8],
+) -> PgResult<()> {
+    let verifier = match credential {
+        Some(Credential::Scram(v)) => Some(v.clone()),
+        Some(Credential::Plain(p)) => Some(ScramVerifier::with_salt(
+            p,
+            &ScramVerifier::mock(ctx.user(), mock_secret).salt,
+            DEFAULT_ITERATIONS,
+        )),
+        Some(Credential::Md5(_)) => {
+            tracing::info!(user = ctx.user(), "user does not have a valid SCRAM secret");
+            None
+        }
+        None => None,
+    };
+    let end_point = ctx.channel_binding().map(<[u8]>::to_vec);
+    let mut mechanisms = Vec::with_capacity(2);
+    if end_point.is_some() {
+        mechanisms.push(SCRAM_SHA_256_PLUS.to_owned());
+    }
+    mechanisms.push(SCRAM_SHA_256.to_owned());
+    ctx.send(Authentication::Sasl(mechanisms)).await?;
+
+    let body = ctx.recv(ResponseKind::Sasl).await?;
+    let (mechanism, data) = parse_initial(&body)?;
+    let user = ctx.user().to_owned();
+    let mut server = ScramServer::new(mechanism, end_point.as_deref(), verifier, || {
+        ScramVerifier::mock(&user, mock_secret)
+    })?;
+    let mut step = server.step(data)?;
+    loop {
+        match step {
+            ScramStep::Continue(out) => {
+                ctx.send(Authentication::SaslContinue(out.into())).await?;
+                let body = ctx.recv(ResponseKind::Sasl).await?;
+                step = server.step(Some(&body))?;
+            }
+            ScramStep::Success(out) => {
+                ctx.send(Authentication::SaslFinal(out.into())).await?;
+                return Ok(());
+            }
+            ScramStep::Failure => return Err(ctx.password_failed()),
+        }
+    }
+}
+
+/// Hex of `bytes` (for tests and diagnostics).
+#[allow(dead_code)]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    push_hex(&mut s, bytes);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7677 section 3.
+    const SALT: &str = "W22ZaJ0SNY7soEsUEjb6gQ==";
+    const CLIENT_FIRST: &[u8] = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
+    const SERVER_NONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+    const SERVER_FIRST: &[u8] = b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    const CLIENT_FINAL: &[u8] = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+    const SERVER_FINAL: &[u8] = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+
+    fn rfc_verifier() -> ScramVerifier {
+        ScramVerifier::with_salt("pencil", &B64.decode(SALT).unwrap(), 4096)
+    }
+
+    fn server(verifier: Option<ScramVerifier>) -> ScramServer {
+        ScramServer::new(SCRAM_SHA_256, None, verifier, || {
+            ScramVerifier::mock("user", b"secret")
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn rfc7677_exchange() {
+        let mut s = server(Some(rfc_verifier()));
+        assert_eq!(
+            s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap(),
+            ScramStep::Continue(SERVER_FIRST.to_vec())
+        );
+        assert_eq!(
+            s.step(Some(CLIENT_FINAL)).unwrap(),
+            ScramStep::Success(SERVER_FINAL.to_vec())
+        );
+    }
+
+    #[test]
+    fn verifier_round_trips_and_checks_passwords() {
+        let v = rfc_verifier();
+        let text = v.to_string();
+        assert!(text.starts_with("SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"));
+        assert_eq!(ScramVerifier::parse(&text), Some(v.clone()));
+        assert!(v.verify_password("pencil"));
+        assert!(!v.verify_password("pencil2"));
+    }
+
+    #[test]
+    fn doomed_and_tampered_exchanges_fail() {
+        // Unknown user: the full exchange runs, with a deterministic salt, then fails.
+        let mut s = server(None);
+        let ScramStep::Continue(first) = s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap() else {
+            panic!()
+        };
+        let mut again = server(None);
+        assert_eq!(
+            again.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap(),
+            ScramStep::Continue(first)
+        );
+        assert_eq!(s.step(Some(CLIENT_FINAL)).unwrap(), ScramStep::Failure);
+
+        // Tampered proof.
+        let mut s = server(Some(rfc_verifier()));
+        s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap();
+        let tampered = String::from_utf8(CLIENT_FINAL.to_vec()).unwrap().replace("p=dHzb", "p=dHzc");
+        assert_eq!(s.step(Some(tampered.as_bytes())).unwrap(), ScramStep::Failure);
+
+        // Wrong nonce.
+        let mut s = server(Some(rfc_verifier()));
+        s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap();
+        let e = s
+            .step(Some(b"c=biws,r=rOprNGfwEbeRWgbNEkqOX,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))
+            .unwrap_err();
+        assert_eq!(e.code, SqlState::PROTOCOL_VIOLATION);
+        assert_eq!(e.detail.as_deref(), Some("Nonce does not match."));
+    }
+
+    #[test]
+    fn malformed_messages_are_refused_like_postgres() {
+        let first = |msg: &[u8]| {
+            let mut s = server(Some(rfc_verifier()));
+            s.step(Some(msg)).unwrap_err()
+        };
+        for (msg, code, detail) in [
+            (&b"x,,n=,r=abc"[..], "08P01", Some("Unexpected channel-binding flag \"'x'\".")),
+            (b"n", "08P01", Some("Comma expected, but found character \"0x00\".")),
+            (b"n,,r=abc,n=", "08P01", Some("Expected attribute \"n\" but found \"'r'\".")),
+            (b"n,,n=,r", "08P01", Some("Expected character \"=\" for attribute \"r\".")),
+            (b"n,,n=,r=", "08P01", None),
+            (b"n,,n=,r=abc,1=x", "08P01", Some("Attribute expected, but found invalid character \"'1'\".")),
+            (b"n,a=x,n=,r=abc", "0A000", None),
+            (b"n,,m=x,n=,r=abc", "0A000", None),
+            (b"p=tls-server-end-point,,n=,r=abc", "08P01", Some("The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.")),
+            (b"n,,n=,r=a\0", "08P01", Some("Message length does not match input length.")),
+            (b"", "08P01", Some("The message is empty.")),
+        ] {
+            let e = first(msg);
+            assert_eq!(e.code.code(), code, "{:?}", String::from_utf8_lossy(msg));
+            assert!(e.is_fatal());
+            if let Some(d) = detail {
+                assert_eq!(e.detail.as_deref(), Some(d), "{:?}", String::from_utf8_lossy(msg));
+            }
+        }
+        // Final message: truncated, reordered, garbage, bad proof, wrong binding flag.
+        for (msg, detail) in [
+            (&b"c=biws"[..], Some("Expected attribute \"r\" but found \"0x00\".")),
+            (b"r=x,c=biws,p=AA==", Some("Expected attribute \"c\" but found \"'r'\".")),
+            (b"c=biws,r=x,p=AA==", Some("Malformed proof in client-final-message.")),
+            (b"c=biws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=,x=1", Some("Garbage found at the end of client-final-message.")),
+            (b"c=biws,r=x", Some("Attribute expected, but found end of string.")),
+            (b"c=eSws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", None),
+        ] {
+            let mut s = server(Some(rfc_verifier()));
+            s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap();
+            let e = s.step(Some(msg)).unwrap_err();
+            assert_eq!(e.code, SqlState::PROTOCOL_VIOLATION, "{:?}", String::from_utf8_lossy(msg));
+            assert_eq!(e.detail.as_deref(), detail, "{:?}", String::from_utf8_lossy(msg));
+        }
+    }
+
+    #[test]
+    fn channel_binding_rules() {
+        let hash = [7u8; 32];
+        let mock = || ScramVerifier::mock("user", b"s");
+        // -PLUS without TLS binding data: not offered, so invalid.
+        assert!(ScramServer::new(SCRAM_SHA_256_PLUS, None, None, mock).is_err());
+        assert!(ScramServer::new("SCRAM-SHA-1", Some(&hash), None, mock).is_err());
+        // "y" over TLS when -PLUS was offered: downgrade, 28000.
+        let mut s = ScramServer::new(SCRAM_SHA_256, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        let e = s.step(Some(b"y,,n=,r=abc")).unwrap_err();
+        assert_eq!(e.code, SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
+        // -PLUS with the "n" flag.
+        let mut s = ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        assert_eq!(s.step(Some(b"n,,n=,r=abc")).unwrap_err().code, SqlState::PROTOCOL_VIOLATION);
+        // -PLUS with an unknown binding type.
+        let mut s = ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        let e = s.step(Some(b"p=tls-unique,,n=,r=abc")).unwrap_err();
+        assert_eq!(e.message, "unsupported SCRAM channel-binding type \"tls-unique\"");
+        // -PLUS with the wrong binding data: 28000.
+        let mut s = ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        s.step(Some(b"p=tls-server-end-point,,n=,r=abc")).unwrap();
+        let wrong = B64.encode(b"p=tls-server-end-point,,wrong");
+        let e = s
+            .step(Some(format!("c={wrong},r=abc,p=AA==").as_bytes()))
+            .unwrap_err();
+        assert_eq!(e.code, SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
+        assert_eq!(e.message, "SCRAM channel binding check failed");
+    }
+
+    #[test]
+    fn initial_response_parsing() {
+        assert_eq!(parse_initial(b"SCRAM-SHA-256\0\xff\xff\xff\xff").unwrap(), ("SCRAM-SHA-256", None));
+        assert_eq!(parse_initial(b"M\0\0\0\0\x02ab").unwrap(), ("M", Some(&b"ab"[..])));
+        assert_eq!(parse_initial(b"M").unwrap_err().message, "invalid string in message");
+        assert_eq!(parse_initial(b"M\0\0\0").unwrap_err().message, "insufficient data left in message");
+        assert_eq!(parse_initial(b"M\0\0\0\0\x05ab").unwrap_err().message, "insufficient data left in message");
+        assert_eq!(parse_initial(b"M\0\0\0\0\x01ab").unwrap_err().message, "invalid message format");
+    }
+}
