@@ -156,7 +156,8 @@ impl AuthArgs {
             return Ok(None);
         };
         let read = |p: &PathBuf| {
-            std::fs::read(p).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))
+            std::fs::read(p)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))
         };
         self.tls_from_pem(&read(cert)?, &read(key)?).map(Some)
     }
@@ -199,7 +200,10 @@ impl AuthArgs {
     }
 
     /// Applies the flags to `builder` (trust unless `--auth` says otherwise).
-    pub fn apply<H: QueryHandler>(&self, builder: ServerBuilder<H>) -> std::io::Result<ServerBuilder<H>> {
+    pub fn apply<H: QueryHandler>(
+        &self,
+        builder: ServerBuilder<H>,
+    ) -> std::io::Result<ServerBuilder<H>> {
         self.apply_with(builder, AuthKind::Trust, None)
     }
 }

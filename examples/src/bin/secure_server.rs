@@ -105,18 +105,27 @@ async fn main() -> std::io::Result<()> {
         args.auth.users.push("postgres:postgres".to_owned());
     }
     let generated = if args.auth.tls_cert.is_none() {
-        let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        let names = vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+        ];
         let ck = rcgen::generate_simple_self_signed(names).map_err(std::io::Error::other)?;
         let cert_pem = ck.cert.pem();
         if let Some(path) = &args.write_cert {
             std::fs::write(path, &cert_pem)?;
         }
-        Some(args.auth.tls_from_pem(cert_pem.as_bytes(), ck.key_pair.serialize_pem().as_bytes())?)
+        Some(
+            args.auth
+                .tls_from_pem(cert_pem.as_bytes(), ck.key_pair.serialize_pem().as_bytes())?,
+        )
     } else {
         None
     };
-    let builder = args
-        .auth
-        .apply_with(args.listen.builder(Describe::new()), AuthKind::Scram, generated)?;
+    let builder = args.auth.apply_with(
+        args.listen.builder(Describe::new()),
+        AuthKind::Scram,
+        generated,
+    )?;
     pgwire_examples::run(builder).await
 }

@@ -46,7 +46,11 @@ pub(crate) async fn authenticate(
                 .ct_eq(response.as_bytes()),
         )
     });
-    if ok { Ok(()) } else { Err(ctx.password_failed()) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ctx.password_failed())
+    }
 }
 
 #[cfg(test)]

@@ -212,7 +212,11 @@ pub(crate) fn no_hba_entry(
         SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
         format!(
             "no pg_hba.conf entry for host \"{host}\", user \"{user}\", database \"{database}\", {}",
-            if tls { "SSL encryption" } else { "no encryption" }
+            if tls {
+                "SSL encryption"
+            } else {
+                "no encryption"
+            }
         ),
     )
 }

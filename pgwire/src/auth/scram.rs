@@ -477,7 +477,13 @@ impl ScramServer {
                     let shown: String = kind
                         .iter()
                         .take(30)
-                        .map(|&c| if (0x21..=0x7e).contains(&c) { c as char } else { '?' })
+                        .map(|&c| {
+                            if (0x21..=0x7e).contains(&c) {
+                                c as char
+                            } else {
+                                '?'
+                            }
+                        })
                         .collect();
                     return Err(PgError::fatal(
                         SqlState::PROTOCOL_VIOLATION,
@@ -515,7 +521,10 @@ impl ScramServer {
         // The user name here is ignored: the startup packet's is used (libpq sends "n=").
         p.attr(b'n')?;
         let nonce = p.attr(b'r')?;
-        if nonce.is_empty() || !nonce.iter().all(|&c| (0x21..=0x7e).contains(&c) && c != b',')
+        if nonce.is_empty()
+            || !nonce
+                .iter()
+                .all(|&c| (0x21..=0x7e).contains(&c) && c != b',')
         {
             return Err(PgError::fatal(
                 SqlState::PROTOCOL_VIOLATION,
@@ -594,8 +603,12 @@ fn parse_initial(body: &[u8]) -> PgResult<(&str, Option<&[u8]>)> {
     let mechanism = std::str::from_utf8(&body[..nul]).unwrap_or("");
     let rest = &body[nul + 1..];
     Ok((mechanism, {
-        let insufficient =
-            || PgError::fatal(SqlState::PROTOCOL_VIOLATION, "insufficient data left in message");
+        let insufficient = || {
+            PgError::fatal(
+                SqlState::PROTOCOL_VIOLATION,
+                "insufficient data left in message",
+            )
+        };
         let len_bytes: [u8; 4] = rest
             .get(..4)
             .and_then(|b| b.try_into().ok())
@@ -692,7 +705,8 @@ mod tests {
     const SALT: &str = "W22ZaJ0SNY7soEsUEjb6gQ==";
     const CLIENT_FIRST: &[u8] = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
     const SERVER_NONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
-    const SERVER_FIRST: &[u8] = b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    const SERVER_FIRST: &[u8] =
+        b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
     const CLIENT_FINAL: &[u8] = b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
     const SERVER_FINAL: &[u8] = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 
@@ -734,12 +748,16 @@ mod tests {
     fn doomed_and_tampered_exchanges_fail() {
         // Unknown user: the full exchange runs, with a deterministic salt, then fails.
         let mut s = server(None);
-        let ScramStep::Continue(first) = s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap() else {
+        let ScramStep::Continue(first) =
+            s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap()
+        else {
             panic!()
         };
         let mut again = server(None);
         assert_eq!(
-            again.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap(),
+            again
+                .step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE)
+                .unwrap(),
             ScramStep::Continue(first)
         );
         assert_eq!(s.step(Some(CLIENT_FINAL)).unwrap(), ScramStep::Failure);
@@ -747,14 +765,21 @@ mod tests {
         // Tampered proof.
         let mut s = server(Some(rfc_verifier()));
         s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap();
-        let tampered = String::from_utf8(CLIENT_FINAL.to_vec()).unwrap().replace("p=dHzb", "p=dHzc");
-        assert_eq!(s.step(Some(tampered.as_bytes())).unwrap(), ScramStep::Failure);
+        let tampered = String::from_utf8(CLIENT_FINAL.to_vec())
+            .unwrap()
+            .replace("p=dHzb", "p=dHzc");
+        assert_eq!(
+            s.step(Some(tampered.as_bytes())).unwrap(),
+            ScramStep::Failure
+        );
 
         // Wrong nonce.
         let mut s = server(Some(rfc_verifier()));
         s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap();
         let e = s
-            .step(Some(b"c=biws,r=rOprNGfwEbeRWgbNEkqOX,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="))
+            .step(Some(
+                b"c=biws,r=rOprNGfwEbeRWgbNEkqOX,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+            ))
             .unwrap_err();
         assert_eq!(e.code, SqlState::PROTOCOL_VIOLATION);
         assert_eq!(e.detail.as_deref(), Some("Nonce does not match."));
@@ -767,39 +792,102 @@ mod tests {
             s.step(Some(msg)).unwrap_err()
         };
         for (msg, code, detail) in [
-            (&b"x,,n=,r=abc"[..], "08P01", Some("Unexpected channel-binding flag \"'x'\".")),
-            (b"n", "08P01", Some("Comma expected, but found character \"0x00\".")),
-            (b"n,,r=abc,n=", "08P01", Some("Expected attribute \"n\" but found \"'r'\".")),
-            (b"n,,n=,r", "08P01", Some("Expected character \"=\" for attribute \"r\".")),
+            (
+                &b"x,,n=,r=abc"[..],
+                "08P01",
+                Some("Unexpected channel-binding flag \"'x'\"."),
+            ),
+            (
+                b"n",
+                "08P01",
+                Some("Comma expected, but found character \"0x00\"."),
+            ),
+            (
+                b"n,,r=abc,n=",
+                "08P01",
+                Some("Expected attribute \"n\" but found \"'r'\"."),
+            ),
+            (
+                b"n,,n=,r",
+                "08P01",
+                Some("Expected character \"=\" for attribute \"r\"."),
+            ),
             (b"n,,n=,r=", "08P01", None),
-            (b"n,,n=,r=abc,1=x", "08P01", Some("Attribute expected, but found invalid character \"'1'\".")),
+            (
+                b"n,,n=,r=abc,1=x",
+                "08P01",
+                Some("Attribute expected, but found invalid character \"'1'\"."),
+            ),
             (b"n,a=x,n=,r=abc", "0A000", None),
             (b"n,,m=x,n=,r=abc", "0A000", None),
-            (b"p=tls-server-end-point,,n=,r=abc", "08P01", Some("The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.")),
-            (b"n,,n=,r=a\0", "08P01", Some("Message length does not match input length.")),
+            (
+                b"p=tls-server-end-point,,n=,r=abc",
+                "08P01",
+                Some(
+                    "The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.",
+                ),
+            ),
+            (
+                b"n,,n=,r=a\0",
+                "08P01",
+                Some("Message length does not match input length."),
+            ),
             (b"", "08P01", Some("The message is empty.")),
         ] {
             let e = first(msg);
             assert_eq!(e.code.code(), code, "{:?}", String::from_utf8_lossy(msg));
             assert!(e.is_fatal());
             if let Some(d) = detail {
-                assert_eq!(e.detail.as_deref(), Some(d), "{:?}", String::from_utf8_lossy(msg));
+                assert_eq!(
+                    e.detail.as_deref(),
+                    Some(d),
+                    "{:?}",
+                    String::from_utf8_lossy(msg)
+                );
             }
         }
         // Final message: truncated, reordered, garbage, bad proof, wrong binding flag.
         for (msg, detail) in [
-            (&b"c=biws"[..], Some("Expected attribute \"r\" but found \"0x00\".")),
-            (b"r=x,c=biws,p=AA==", Some("Expected attribute \"c\" but found \"'r'\".")),
-            (b"c=biws,r=x,p=AA==", Some("Malformed proof in client-final-message.")),
-            (b"c=biws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=,x=1", Some("Garbage found at the end of client-final-message.")),
-            (b"c=biws,r=x", Some("Attribute expected, but found end of string.")),
-            (b"c=eSws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", None),
+            (
+                &b"c=biws"[..],
+                Some("Expected attribute \"r\" but found \"0x00\"."),
+            ),
+            (
+                b"r=x,c=biws,p=AA==",
+                Some("Expected attribute \"c\" but found \"'r'\"."),
+            ),
+            (
+                b"c=biws,r=x,p=AA==",
+                Some("Malformed proof in client-final-message."),
+            ),
+            (
+                b"c=biws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=,x=1",
+                Some("Garbage found at the end of client-final-message."),
+            ),
+            (
+                b"c=biws,r=x",
+                Some("Attribute expected, but found end of string."),
+            ),
+            (
+                b"c=eSws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+                None,
+            ),
         ] {
             let mut s = server(Some(rfc_verifier()));
             s.step_with_nonce(Some(CLIENT_FIRST), SERVER_NONCE).unwrap();
             let e = s.step(Some(msg)).unwrap_err();
-            assert_eq!(e.code, SqlState::PROTOCOL_VIOLATION, "{:?}", String::from_utf8_lossy(msg));
-            assert_eq!(e.detail.as_deref(), detail, "{:?}", String::from_utf8_lossy(msg));
+            assert_eq!(
+                e.code,
+                SqlState::PROTOCOL_VIOLATION,
+                "{:?}",
+                String::from_utf8_lossy(msg)
+            );
+            assert_eq!(
+                e.detail.as_deref(),
+                detail,
+                "{:?}",
+                String::from_utf8_lossy(msg)
+            );
         }
     }
 
@@ -811,18 +899,28 @@ mod tests {
         assert!(ScramServer::new(SCRAM_SHA_256_PLUS, None, None, mock).is_err());
         assert!(ScramServer::new("SCRAM-SHA-1", Some(&hash), None, mock).is_err());
         // "y" over TLS when -PLUS was offered: downgrade, 28000.
-        let mut s = ScramServer::new(SCRAM_SHA_256, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        let mut s =
+            ScramServer::new(SCRAM_SHA_256, Some(&hash), Some(rfc_verifier()), mock).unwrap();
         let e = s.step(Some(b"y,,n=,r=abc")).unwrap_err();
         assert_eq!(e.code, SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
         // -PLUS with the "n" flag.
-        let mut s = ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
-        assert_eq!(s.step(Some(b"n,,n=,r=abc")).unwrap_err().code, SqlState::PROTOCOL_VIOLATION);
+        let mut s =
+            ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        assert_eq!(
+            s.step(Some(b"n,,n=,r=abc")).unwrap_err().code,
+            SqlState::PROTOCOL_VIOLATION
+        );
         // -PLUS with an unknown binding type.
-        let mut s = ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        let mut s =
+            ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
         let e = s.step(Some(b"p=tls-unique,,n=,r=abc")).unwrap_err();
-        assert_eq!(e.message, "unsupported SCRAM channel-binding type \"tls-unique\"");
+        assert_eq!(
+            e.message,
+            "unsupported SCRAM channel-binding type \"tls-unique\""
+        );
         // -PLUS with the wrong binding data: 28000.
-        let mut s = ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
+        let mut s =
+            ScramServer::new(SCRAM_SHA_256_PLUS, Some(&hash), Some(rfc_verifier()), mock).unwrap();
         s.step(Some(b"p=tls-server-end-point,,n=,r=abc")).unwrap();
         let wrong = B64.encode(b"p=tls-server-end-point,,wrong");
         let e = s
@@ -834,11 +932,29 @@ mod tests {
 
     #[test]
     fn initial_response_parsing() {
-        assert_eq!(parse_initial(b"SCRAM-SHA-256\0\xff\xff\xff\xff").unwrap(), ("SCRAM-SHA-256", None));
-        assert_eq!(parse_initial(b"M\0\0\0\0\x02ab").unwrap(), ("M", Some(&b"ab"[..])));
-        assert_eq!(parse_initial(b"M").unwrap_err().message, "invalid string in message");
-        assert_eq!(parse_initial(b"M\0\0\0").unwrap_err().message, "insufficient data left in message");
-        assert_eq!(parse_initial(b"M\0\0\0\0\x05ab").unwrap_err().message, "insufficient data left in message");
-        assert_eq!(parse_initial(b"M\0\0\0\0\x01ab").unwrap_err().message, "invalid message format");
+        assert_eq!(
+            parse_initial(b"SCRAM-SHA-256\0\xff\xff\xff\xff").unwrap(),
+            ("SCRAM-SHA-256", None)
+        );
+        assert_eq!(
+            parse_initial(b"M\0\0\0\0\x02ab").unwrap(),
+            ("M", Some(&b"ab"[..]))
+        );
+        assert_eq!(
+            parse_initial(b"M").unwrap_err().message,
+            "invalid string in message"
+        );
+        assert_eq!(
+            parse_initial(b"M\0\0\0").unwrap_err().message,
+            "insufficient data left in message"
+        );
+        assert_eq!(
+            parse_initial(b"M\0\0\0\0\x05ab").unwrap_err().message,
+            "insufficient data left in message"
+        );
+        assert_eq!(
+            parse_initial(b"M\0\0\0\0\x01ab").unwrap_err().message,
+            "invalid message format"
+        );
     }
 }

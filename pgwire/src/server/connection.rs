@@ -15,8 +15,7 @@ use super::{Push, Shared};
 use crate::auth::{self, AuthContext, AuthIo};
 use crate::cancel::CancelToken;
 use crate::codec::{
-    Authentication, BackendMessage, CodecError, FrontendMessage, StartupMessage,
-    TransactionStatus,
+    Authentication, BackendMessage, CodecError, FrontendMessage, StartupMessage, TransactionStatus,
 };
 use crate::error::{PgError, SqlState};
 use crate::query::simple::QueryError;
@@ -133,9 +132,23 @@ pub(crate) async fn serve<H, S>(
         return;
     }
     let mut conn = Conn::new(stream, shared.config.max_message_len);
-    match timeout_at(deadline, startup::negotiate(&mut conn, &shared, false, true)).await {
+    match timeout_at(
+        deadline,
+        startup::negotiate(&mut conn, &shared, false, true),
+    )
+    .await
+    {
         Ok(Ok(Outcome::Session(msg))) => {
-            start(handler, &shared, conn, msg, peer, Some((info, tls)), deadline).await
+            start(
+                handler,
+                &shared,
+                conn,
+                msg,
+                peer,
+                Some((info, tls)),
+                deadline,
+            )
+            .await
         }
         Ok(Err(e)) => fatal(&mut conn, &e).await,
         _ => {}
@@ -181,7 +194,12 @@ async fn start<H, S>(
     match timeout_at(deadline, shared.config.auth.authenticate(&mut ctx)).await {
         Err(_) => return,
         Ok(Err(e)) => {
-            tracing::debug!(user = info.user, ?peer, "authentication failed: {}", e.message);
+            tracing::debug!(
+                user = info.user,
+                ?peer,
+                "authentication failed: {}",
+                e.message
+            );
             return fatal(&mut conn, &e).await;
         }
         Ok(Ok(())) => {}

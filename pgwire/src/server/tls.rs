@@ -91,9 +91,7 @@ impl TlsConfig {
             .map_err(|e| invalid(e.to_string()))?;
         let builder = match client_auth {
             ClientAuth::None => builder.with_no_client_auth(),
-            ClientAuth::Optional(roots) | ClientAuth::Required(roots)
-                if roots.is_empty() =>
-            {
+            ClientAuth::Optional(roots) | ClientAuth::Required(roots) if roots.is_empty() => {
                 return Err(invalid("no client CA certificate found"));
             }
             ClientAuth::Optional(roots) => builder.with_client_cert_verifier(
@@ -118,7 +116,10 @@ impl TlsConfig {
     /// From a rustls configuration you built (certificate resolver, session cache, …).
     /// Give the server certificate (`leaf`) to offer SCRAM-SHA-256-PLUS; set
     /// `alpn_protocols` to `[b"postgresql"]` for direct-TLS clients.
-    pub fn from_server_config(config: Arc<ServerConfig>, leaf: Option<&CertificateDer<'_>>) -> Self {
+    pub fn from_server_config(
+        config: Arc<ServerConfig>,
+        leaf: Option<&CertificateDer<'_>>,
+    ) -> Self {
         TlsConfig {
             acceptor: TlsAcceptor::from(config),
             end_point: leaf.and_then(|c| server_end_point(c)).map(Into::into),
@@ -378,7 +379,9 @@ mod der {
             }
             let (bytes, r) = (rest.get(..n)?, rest.get(n..)?);
             rest = r;
-            bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
+            bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
         };
         Some((rest.get(..len)?, rest.get(len..)?))
     }
@@ -402,15 +405,30 @@ mod tests {
 
     #[test]
     fn end_point_hash_follows_rfc5929() {
-        assert_eq!(end_point_hash(&cert_with_alg(oids::SHA1_RSA)), Some(EndPointHash::Sha256));
-        assert_eq!(end_point_hash(&cert_with_alg(oids::MD5_RSA)), Some(EndPointHash::Sha256));
-        assert_eq!(end_point_hash(&cert_with_alg(oids::ECDSA_SHA384)), Some(EndPointHash::Sha384));
-        assert_eq!(end_point_hash(&cert_with_alg(oids::SHA512_RSA)), Some(EndPointHash::Sha512));
+        assert_eq!(
+            end_point_hash(&cert_with_alg(oids::SHA1_RSA)),
+            Some(EndPointHash::Sha256)
+        );
+        assert_eq!(
+            end_point_hash(&cert_with_alg(oids::MD5_RSA)),
+            Some(EndPointHash::Sha256)
+        );
+        assert_eq!(
+            end_point_hash(&cert_with_alg(oids::ECDSA_SHA384)),
+            Some(EndPointHash::Sha384)
+        );
+        assert_eq!(
+            end_point_hash(&cert_with_alg(oids::SHA512_RSA)),
+            Some(EndPointHash::Sha512)
+        );
         // Ed25519 has no hash: no binding.
         assert_eq!(end_point_hash(&cert_with_alg(&[0x2b, 0x65, 0x70])), None);
         assert_eq!(end_point_hash(b"\x30\x80garbage"), None);
         assert_eq!(end_point_hash(b""), None);
         let c = cert_with_alg(oids::ECDSA_SHA256);
-        assert_eq!(server_end_point(&c).unwrap(), sha2::Sha256::digest(&c).to_vec());
+        assert_eq!(
+            server_end_point(&c).unwrap(),
+            sha2::Sha256::digest(&c).to_vec()
+        );
     }
 }

@@ -104,22 +104,34 @@ where
     }
 }
 
+/// Answers an SSLRequest or GSSENCRequest with one byte. Bytes the client sent after the
+/// request and before our answer could have been injected by a man in the middle
+/// (CVE-2021-23214): PostgreSQL refuses them with FATAL 08P01 after its answer; before a TLS
+/// handshake we refuse them before answering, so that they never reach the handshake.
 async fn respond_byte<S>(conn: &mut Conn<S>, b: u8) -> Result<(), PgError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    if !conn.rbuf.is_empty() {
-        // Bytes after an SSLRequest/GSSENCRequest and before our answer could be injected
-        // by a man in the middle (CVE-2021-23214); PostgreSQL refuses them.
-        return Err(PgError::fatal(
+    let injected = || {
+        PgError::fatal(
             SqlState::PROTOCOL_VIOLATION,
             "received unencrypted data after SSL request",
-        ));
+        )
+        .detail(
+            "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.",
+        )
+    };
+    if b == b'S' && !conn.rbuf.is_empty() {
+        return Err(injected());
     }
     conn.io
         .write_all(&[b])
         .await
-        .map_err(|e| PgError::fatal(SqlState::CONNECTION_FAILURE, e.to_string()))
+        .map_err(|e| PgError::fatal(SqlState::CONNECTION_FAILURE, e.to_string()))?;
+    if !conn.rbuf.is_empty() {
+        return Err(injected());
+    }
+    Ok(())
 }
 
 fn unsupported(major: u16, minor: u16) -> PgError {
