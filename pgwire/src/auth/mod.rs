@@ -93,6 +93,8 @@ pub enum ResponseKind {
 /// The connection's socket as the authentication code sees it.
 #[async_trait::async_trait]
 pub(crate) trait AuthIo: Send {
+    /// Queues `msg` without flushing.
+    fn queue(&mut self, msg: &BackendMessage);
     /// Queues `msg` and flushes.
     async fn send_flush(&mut self, msg: &BackendMessage) -> std::io::Result<()>;
     /// Reads one message (type byte and body) no longer than `max_len`; `None` at EOF.
@@ -153,6 +155,13 @@ impl<'a> AuthContext<'a> {
             .send_flush(&BackendMessage::Authentication(msg))
             .await
             .map_err(|e| PgError::fatal(SqlState::CONNECTION_FAILURE, e.to_string()))
+    }
+
+    /// Queues an Authentication message without flushing: for the last message of a
+    /// successful exchange (AuthenticationSASLFinal), which then travels with
+    /// AuthenticationOk and the rest of the startup response in one write.
+    pub fn queue(&mut self, msg: Authentication) {
+        self.io.queue(&BackendMessage::Authentication(msg));
     }
 
     /// Reads the body of the client's next 'p' message (PasswordMessage, SASLInitialResponse

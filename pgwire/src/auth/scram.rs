@@ -681,7 +681,7 @@ pub(crate) async fn authenticate(
                 step = server.step(Some(&body))?;
             }
             ScramStep::Success(out) => {
-                ctx.send(Authentication::SaslFinal(out.into())).await?;
+                ctx.queue(Authentication::SaslFinal(out.into()));
                 return Ok(());
             }
             ScramStep::Failure => return Err(ctx.password_failed()),

@@ -254,6 +254,10 @@ async fn start<H, S>(
 
 #[async_trait::async_trait]
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> AuthIo for Conn<S> {
+    fn queue(&mut self, msg: &BackendMessage) {
+        self.send(msg);
+    }
+
     async fn send_flush(&mut self, msg: &BackendMessage) -> std::io::Result<()> {
         self.send(msg);
         self.flush().await

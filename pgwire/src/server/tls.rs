@@ -110,6 +110,10 @@ impl TlsConfig {
             .with_single_cert(chain, key)
             .map_err(|e| invalid(e.to_string()))?;
         config.alpn_protocols = vec![ALPN_POSTGRESQL.to_vec()];
+        // Like PostgreSQL (no session cache, no tickets): libpq never resumes a session, so
+        // tickets would only cost a handshake time and bytes.
+        config.send_tls13_tickets = 0;
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
         Ok(Self::from_server_config(Arc::new(config), Some(&leaf)))
     }
 
