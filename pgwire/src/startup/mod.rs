@@ -57,7 +57,7 @@ where
         }
     }
     let mut refused_ssl = ssl_done;
-    let mut refused_gss = false;
+    let mut refused_gss = ssl_done;
     loop {
         let packet = match conn.read_startup().await {
             Ok(Some(p)) => p,
