@@ -14,7 +14,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::source::{Credential, push_hex};
+use super::source::Credential;
 use super::{AuthContext, ResponseKind};
 use crate::codec::Authentication;
 use crate::error::{PgError, PgResult, SqlState};
@@ -687,14 +687,6 @@ pub(crate) async fn authenticate(
             ScramStep::Failure => return Err(ctx.password_failed()),
         }
     }
-}
-
-/// Hex of `bytes` (for tests and diagnostics).
-#[allow(dead_code)]
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    push_hex(&mut s, bytes);
-    s
 }
 
 #[cfg(test)]
