@@ -6,7 +6,7 @@
 mod auth_common;
 mod support;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use auth_common::{Certs, Wire, fatal_of};
 use pgwire::codec::{Authentication, BackendMessage, FrontendMessage, Query};
@@ -21,8 +21,32 @@ struct Fixture {
     password: Example,
     require: Example,
     /// PostgreSQL 15 configured the same way: alice (scram-sha-256), md5user (md5),
-    /// pwuser (password); all with password `secret`.
-    pg: Option<PgServer>,
+    /// pwuser (password); all with password `secret`. Shut down at exit.
+    pg: Option<PgPort>,
+}
+
+struct PgPort {
+    port: u16,
+}
+
+/// The shared PostgreSQL, shut down (and its directory removed) when the test process
+/// exits: a `static` is never dropped.
+static PG: Mutex<Option<PgServer>> = Mutex::new(None);
+
+extern "C" fn stop_pg() {
+    if let Ok(mut pg) = PG.lock() {
+        drop(pg.take());
+    }
+}
+
+fn keep_until_exit(pg: PgServer) -> PgPort {
+    let port = pg.port;
+    *PG.lock().unwrap_or_else(|e| e.into_inner()) = Some(pg);
+    // SAFETY: registers a plain `extern "C"` function with no arguments.
+    unsafe {
+        libc::atexit(stop_pg);
+    }
+    PgPort { port }
 }
 
 fn fixture() -> &'static Fixture {
@@ -50,7 +74,7 @@ fn fixture() -> &'static Fixture {
                  SET password_encryption = 'md5'; \
                  CREATE ROLE md5user LOGIN PASSWORD 'secret'",
             );
-            pg
+            keep_until_exit(pg)
         });
         if pg.is_none() {
             eprintln!("PostgreSQL 15 not installed: answers are checked against its source only");
