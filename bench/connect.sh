@@ -11,7 +11,7 @@
 #
 # Usage:
 #   bench/connect.sh [--server-cmd "CMD"] [--clients 4] [--threads 2] [--time 10]
-#                    [--modes "trust md5 scram scram-tls"]
+#                    [--rounds 2] [--modes "trust md5 scram scram-tls"]
 #
 #   --server-cmd CMD  our server, started once per mode with the mode's flags
 #                     appended (--auth …, --user …, --tls-cert/--tls-key). Its
@@ -19,6 +19,9 @@
 #                     Default: target/release/server --listen 127.0.0.1:0 (built
 #                     with cargo build --release when missing).
 #   --clients/--threads/--time   pgbench -c / -j / -T (default 4 / 2 / 10)
+#   --rounds N        repeat the whole PostgreSQL/ours sequence N times (default 2)
+#                     and add up connections and CPU, so that load from other
+#                     processes drifting over the run weighs on both sides alike
 #   --modes "M ..."   subset of "trust md5 scram scram-tls"
 #
 # For each mode it runs, against PostgreSQL and then ours,
@@ -44,6 +47,7 @@ SERVER_CMD_GIVEN=0
 CLIENTS=4
 THREADS=2
 DURATION=10
+ROUNDS=2
 MODES="trust md5 scram scram-tls"
 PASSWORD=bench-pw
 STARTUP_TIMEOUT=30
@@ -57,11 +61,12 @@ while [[ $# -gt 0 ]]; do
     --threads)    need_arg "$@"; THREADS="$2"; shift 2 ;;
     --time)       need_arg "$@"; DURATION="$2"; shift 2 ;;
     --modes)      need_arg "$@"; MODES="$2"; shift 2 ;;
+    --rounds)     need_arg "$@"; ROUNDS="$2"; shift 2 ;;
     -h|--help)    usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
-for v in CLIENTS THREADS DURATION; do
+for v in CLIENTS THREADS DURATION ROUNDS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v,,} must be a positive integer, got '${!v}'"
 done
 for m in $MODES; do
@@ -210,7 +215,7 @@ start_ours() { # extra args...
   log "ours ($*): pid $OURS_PID, port $OURS_PORT"
 }
 
-declare -A CPS CPU FAILED
+declare -A CONNS TICKS FAILED CPS CPU
 bench_one() { # mode target port pid user sslmode
   local mode=$1 target=$2 port=$3 pid=$4 user=$5 ssl=$6 out="$WORK/pgbench.$1.$2.log" before after n rc=0
   before=$(cpu_ticks "$pid")
@@ -224,8 +229,8 @@ bench_one() { # mode target port pid user sslmode
     log "pgbench failed against $target ($mode):"; tail -n 10 "$out" >&2
     FAILED[$mode,$target]=1; return 0
   fi
-  CPS[$mode,$target]=$(awk -v n="$n" -v t="$DURATION" 'BEGIN {printf "%.1f", n / t}')
-  CPU[$mode,$target]=$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$n" 'BEGIN {printf "%.1f", d * 1000000 / t / n}')
+  CONNS[$mode,$target]=$(( ${CONNS[$mode,$target]:-0} + n ))
+  TICKS[$mode,$target]=$(( ${TICKS[$mode,$target]:-0} + after - before ))
 }
 
 if [[ $SERVER_CMD_GIVEN -eq 0 && ! -x target/release/server ]]; then
@@ -233,6 +238,7 @@ if [[ $SERVER_CMD_GIVEN -eq 0 && ! -x target/release/server ]]; then
   cargo build --release -p pgwire-examples --bin server >&2 || die "cargo build failed"
 fi
 start_pg
+for round in $(seq 1 "$ROUNDS"); do
 for m in $MODES; do
   case "$m" in
     trust)     user=u_trust; ssl=disable; args="--auth trust" ;;
@@ -241,16 +247,25 @@ for m in $MODES; do
     scram-tls) user=u_scram; ssl=require
                args="--auth scram --user u_scram:$PASSWORD --tls-cert $WORK/server.crt --tls-key $WORK/server.key" ;;
   esac
-  log "mode $m: PostgreSQL"
+  log "round $round, mode $m: PostgreSQL"
   bench_one "$m" postgres "$PG_PORT" "$PG_PID" "$user" "$ssl"
   start_ours "$args"
-  log "mode $m: ours"
+  log "round $round, mode $m: ours"
   bench_one "$m" ours "$OURS_PORT" "$OURS_PID" "$user" "$ssl"
   stop_ours
 done
+done
+for m in $MODES; do
+  for t in postgres ours; do
+    [[ -n "${FAILED[$m,$t]:-}" ]] && continue
+    CPS[$m,$t]=$(awk -v n="${CONNS[$m,$t]}" -v t=$(( DURATION * ROUNDS )) 'BEGIN {printf "%.1f", n / t}')
+    CPU[$m,$t]=$(awk -v d="${TICKS[$m,$t]}" -v k="$CLK_TCK" -v n="${CONNS[$m,$t]}" 'BEGIN {printf "%.1f", d * 1000000 / k / n}')
+  done
+done
 
 echo
-echo "pgbench -C (new connection per transaction): -c $CLIENTS -j $THREADS -T $DURATION, SELECT 1"
+echo "pgbench -C (new connection per transaction): -c $CLIENTS -j $THREADS -T $DURATION x $ROUNDS rounds, SELECT 1"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "machine: nproc=$(nproc), $(uname -sr); ours: $SERVER_CMD"
 echo
 printf '%-10s %-9s %14s %20s\n' mode target "connections/s" "server CPU us/conn"
