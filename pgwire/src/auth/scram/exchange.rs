@@ -1,188 +1,13 @@
-//! SCRAM-SHA-256 and SCRAM-SHA-256-PLUS (RFC 5802, RFC 7677) with `tls-server-end-point`
-//! channel binding (RFC 5929), server side, as PostgreSQL runs it.
-//!
-//! The server keeps only a [`ScramVerifier`] (salt, iteration count, StoredKey, ServerKey):
-//! a login costs a few HMACs, never PBKDF2. Unknown users get a mock exchange with a
-//! deterministic salt derived from a server secret, and fail at the end exactly like a wrong
-//! password. Message parsing follows PostgreSQL's `auth-scram.c`, including its errors.
-
-use std::fmt;
+//! One SCRAM exchange, server side and without I/O: the client-first and client-final
+//! messages parsed as PostgreSQL's `auth-scram.c` parses them, with its error wording.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::source::Credential;
-use super::{AuthContext, ResponseKind};
-use crate::codec::Authentication;
+use super::verifier::{hmac, sha256};
+use super::{KEY_LEN, RAW_NONCE_LEN, SCRAM_SHA_256, SCRAM_SHA_256_PLUS, ScramVerifier};
 use crate::error::{PgError, PgResult, SqlState};
-
-/// `SCRAM-SHA-256`.
-pub const SCRAM_SHA_256: &str = "SCRAM-SHA-256";
-/// `SCRAM-SHA-256-PLUS` (with channel binding).
-pub const SCRAM_SHA_256_PLUS: &str = "SCRAM-SHA-256-PLUS";
-/// PostgreSQL's default iteration count (`scram_iterations`).
-pub const DEFAULT_ITERATIONS: u32 = 4096;
-/// Salt length PostgreSQL uses (`SCRAM_DEFAULT_SALT_LEN`).
-pub const SALT_LEN: usize = 16;
-/// Random bytes in a server nonce (`SCRAM_RAW_NONCE_LEN`).
-const RAW_NONCE_LEN: usize = 18;
-const KEY_LEN: usize = 32;
-
-type HmacSha256 = Hmac<Sha256>;
-
-fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; KEY_LEN] {
-    // HMAC accepts keys of any length.
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    for p in parts {
-        mac.update(p);
-    }
-    mac.finalize().into_bytes().into()
-}
-
-fn sha256(data: &[u8]) -> [u8; KEY_LEN] {
-    Sha256::digest(data).into()
-}
-
-/// PBKDF2-HMAC-SHA-256 with one output block (RFC 2898), SCRAM's `Hi()`.
-fn hi(password: &[u8], salt: &[u8], iterations: u32) -> [u8; KEY_LEN] {
-    let keyed =
-        <HmacSha256 as KeyInit>::new_from_slice(password).unwrap_or_else(|_| unreachable!());
-    let mut mac = keyed.clone();
-    mac.update(salt);
-    mac.update(&1u32.to_be_bytes());
-    let mut u: [u8; KEY_LEN] = mac.finalize().into_bytes().into();
-    let mut out = u;
-    for _ in 1..iterations {
-        let mut mac = keyed.clone();
-        mac.update(&u);
-        u = mac.finalize().into_bytes().into();
-        for (o, b) in out.iter_mut().zip(u) {
-            *o ^= b;
-        }
-    }
-    out
-}
-
-/// The password after SASLprep, or as it is when SASLprep refuses it (as PostgreSQL and
-/// libpq do).
-fn prepare(password: &str) -> std::borrow::Cow<'_, str> {
-    stringprep::saslprep(password).unwrap_or(std::borrow::Cow::Borrowed(password))
-}
-
-/// What a SCRAM server stores for a user: `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ScramVerifier {
-    iterations: u32,
-    salt: Vec<u8>,
-    /// The salt as stored (sent as is in server-first-message).
-    salt_b64: String,
-    stored_key: [u8; KEY_LEN],
-    server_key: [u8; KEY_LEN],
-}
-
-impl ScramVerifier {
-    /// A verifier for `password` with a random 16-byte salt and 4096 iterations.
-    pub fn new(password: &str) -> ScramVerifier {
-        let mut salt = [0u8; SALT_LEN];
-        rand::fill(&mut salt);
-        Self::with_salt(password, &salt, DEFAULT_ITERATIONS)
-    }
-
-    /// A verifier for `password` with the given salt and iteration count (at least 1).
-    pub fn with_salt(password: &str, salt: &[u8], iterations: u32) -> ScramVerifier {
-        let iterations = iterations.max(1);
-        let salted = hi(prepare(password).as_bytes(), salt, iterations);
-        let client_key = hmac(&salted, &[b"Client Key"]);
-        ScramVerifier {
-            iterations,
-            salt: salt.to_vec(),
-            salt_b64: B64.encode(salt),
-            stored_key: sha256(&client_key),
-            server_key: hmac(&salted, &[b"Server Key"]),
-        }
-    }
-
-    /// Parses PostgreSQL's stored form; `None` if it is not a valid SCRAM-SHA-256 verifier.
-    pub fn parse(s: &str) -> Option<ScramVerifier> {
-        let (scheme, rest) = s.split_once('$')?;
-        let (iterations, rest) = rest.split_once(':')?;
-        let (salt_b64, rest) = rest.split_once('$')?;
-        let (stored, server) = rest.split_once(':')?;
-        if scheme != SCRAM_SHA_256 {
-            return None;
-        }
-        let iterations: u32 = iterations.parse().ok().filter(|&i| i > 0)?;
-        let salt = B64.decode(salt_b64).ok()?;
-        let key = |s: &str| -> Option<[u8; KEY_LEN]> { B64.decode(s).ok()?.try_into().ok() };
-        Some(ScramVerifier {
-            iterations,
-            salt,
-            salt_b64: salt_b64.to_owned(),
-            stored_key: key(stored)?,
-            server_key: key(server)?,
-        })
-    }
-
-    /// The iteration count.
-    pub fn iterations(&self) -> u32 {
-        self.iterations
-    }
-
-    /// The salt.
-    pub fn salt(&self) -> &[u8] {
-        &self.salt
-    }
-
-    /// Checks a password given in clear against this verifier (one PBKDF2 run), as
-    /// PostgreSQL's `scram_verify_plain_password`; for the cleartext `password` method.
-    pub fn verify_password(&self, password: &str) -> bool {
-        let salted = hi(prepare(password).as_bytes(), &self.salt, self.iterations);
-        let server_key = hmac(&salted, &[b"Server Key"]);
-        server_key.ct_eq(&self.server_key).into()
-    }
-
-    /// The doomed verifier of a mock exchange: PostgreSQL's `mock_scram_secret`, a salt of
-    /// `sha256(user || secret)` and the default iteration count.
-    pub(crate) fn mock(user: &str, secret: &[u8]) -> ScramVerifier {
-        let mut h = Sha256::new();
-        h.update(user.as_bytes());
-        h.update(secret);
-        let digest = h.finalize();
-        let salt = &digest[..SALT_LEN];
-        ScramVerifier {
-            iterations: DEFAULT_ITERATIONS,
-            salt: salt.to_vec(),
-            salt_b64: B64.encode(salt),
-            stored_key: [0; KEY_LEN],
-            server_key: [0; KEY_LEN],
-        }
-    }
-}
-
-impl fmt::Display for ScramVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{SCRAM_SHA_256}${}:{}${}:{}",
-            self.iterations,
-            self.salt_b64,
-            B64.encode(self.stored_key),
-            B64.encode(self.server_key)
-        )
-    }
-}
-
-impl fmt::Debug for ScramVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScramVerifier")
-            .field("iterations", &self.iterations)
-            .field("salt", &self.salt_b64)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The outcome of one step of a [`ScramServer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -593,107 +418,10 @@ struct ClientFinal<'a> {
     without_proof: &'a [u8],
 }
 
-/// Parses a SASLInitialResponse body as PostgreSQL does (`pq_getmsgrawstring`,
-/// `pq_getmsgint`, `pq_getmsgbytes`, `pq_getmsgend`), with its error wording.
-fn parse_initial(body: &[u8]) -> PgResult<(&str, Option<&[u8]>)> {
-    let nul = body
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| PgError::fatal(SqlState::PROTOCOL_VIOLATION, "invalid string in message"))?;
-    let mechanism = std::str::from_utf8(&body[..nul]).unwrap_or("");
-    let rest = &body[nul + 1..];
-    Ok((mechanism, {
-        let insufficient = || {
-            PgError::fatal(
-                SqlState::PROTOCOL_VIOLATION,
-                "insufficient data left in message",
-            )
-        };
-        let len_bytes: [u8; 4] = rest
-            .get(..4)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(insufficient)?;
-        let len = i32::from_be_bytes(len_bytes);
-        let data = &rest[4..];
-        if len == -1 {
-            if !data.is_empty() {
-                return Err(invalid_format());
-            }
-            None
-        } else {
-            let len = usize::try_from(len).map_err(|_| insufficient())?;
-            if len > data.len() {
-                return Err(insufficient());
-            }
-            if len < data.len() {
-                return Err(invalid_format());
-            }
-            Some(data)
-        }
-    }))
-}
-
-fn invalid_format() -> PgError {
-    PgError::fatal(SqlState::PROTOCOL_VIOLATION, "invalid message format")
-}
-
-/// Runs a SCRAM exchange on `ctx` against `credential`. A missing or non-SCRAM credential
-/// (an MD5 hash) runs a doomed mock exchange; a plaintext one is turned into a verifier
-/// first (one PBKDF2 run).
-pub(crate) async fn authenticate(
-    ctx: &mut AuthContext<'_>,
-    credential: Option<&Credential>,
-    mock_secret: &[u8],
-) -> PgResult<()> {
-    let verifier = match credential {
-        Some(Credential::Scram(v)) => Some(v.clone()),
-        Some(Credential::Plain(p)) => Some(ScramVerifier::with_salt(
-            p,
-            &ScramVerifier::mock(ctx.user(), mock_secret).salt,
-            DEFAULT_ITERATIONS,
-        )),
-        Some(Credential::Md5(_)) => {
-            tracing::info!(user = ctx.user(), "user does not have a valid SCRAM secret");
-            None
-        }
-        None => None,
-    };
-    let end_point = ctx.channel_binding().map(<[u8]>::to_vec);
-    let mut mechanisms = Vec::with_capacity(2);
-    if end_point.is_some() {
-        mechanisms.push(SCRAM_SHA_256_PLUS.to_owned());
-    }
-    mechanisms.push(SCRAM_SHA_256.to_owned());
-    ctx.send(Authentication::Sasl(mechanisms)).await?;
-
-    let body = ctx.recv(ResponseKind::Sasl).await?;
-    let (mechanism, data) = parse_initial(&body)?;
-    let user = ctx.user().to_owned();
-    let mut server = ScramServer::new(mechanism, end_point.as_deref(), verifier, || {
-        ScramVerifier::mock(&user, mock_secret)
-    })?;
-    let mut step = server.step(data)?;
-    loop {
-        match step {
-            ScramStep::Continue(out) => {
-                ctx.send(Authentication::SaslContinue(out.into())).await?;
-                let body = ctx.recv(ResponseKind::Sasl).await?;
-                step = server.step(Some(&body))?;
-            }
-            ScramStep::Success(out) => {
-                ctx.queue(Authentication::SaslFinal(out.into()));
-                return Ok(());
-            }
-            ScramStep::Failure => return Err(ctx.password_failed()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// RFC 7677 section 3.
     const SALT: &str = "W22ZaJ0SNY7soEsUEjb6gQ==";
     const CLIENT_FIRST: &[u8] = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
     const SERVER_NONCE: &str = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
@@ -724,16 +452,6 @@ mod tests {
             s.step(Some(CLIENT_FINAL)).unwrap(),
             ScramStep::Success(SERVER_FINAL.to_vec())
         );
-    }
-
-    #[test]
-    fn verifier_round_trips_and_checks_passwords() {
-        let v = rfc_verifier();
-        let text = v.to_string();
-        assert!(text.starts_with("SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$"));
-        assert_eq!(ScramVerifier::parse(&text), Some(v.clone()));
-        assert!(v.verify_password("pencil"));
-        assert!(!v.verify_password("pencil2"));
     }
 
     #[test]
@@ -920,33 +638,5 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.code, SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
         assert_eq!(e.message, "SCRAM channel binding check failed");
-    }
-
-    #[test]
-    fn initial_response_parsing() {
-        assert_eq!(
-            parse_initial(b"SCRAM-SHA-256\0\xff\xff\xff\xff").unwrap(),
-            ("SCRAM-SHA-256", None)
-        );
-        assert_eq!(
-            parse_initial(b"M\0\0\0\0\x02ab").unwrap(),
-            ("M", Some(&b"ab"[..]))
-        );
-        assert_eq!(
-            parse_initial(b"M").unwrap_err().message,
-            "invalid string in message"
-        );
-        assert_eq!(
-            parse_initial(b"M\0\0\0").unwrap_err().message,
-            "insufficient data left in message"
-        );
-        assert_eq!(
-            parse_initial(b"M\0\0\0\0\x05ab").unwrap_err().message,
-            "insufficient data left in message"
-        );
-        assert_eq!(
-            parse_initial(b"M\0\0\0\0\x01ab").unwrap_err().message,
-            "invalid message format"
-        );
     }
 }
