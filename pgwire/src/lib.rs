@@ -56,8 +56,9 @@
 //! ```
 //!
 //! Layers, bottom up: [`codec`] (messages, no I/O), [`types`] (values), [`server`]
-//! (sockets and the connection loop), [`query`] (simple and extended protocol, handler
-//! trait), [`router`] (the runtime of the macros).
+//! (sockets, TLS and the connection loop), [`auth`] (trust, password, MD5, SCRAM),
+//! [`query`] (simple and extended protocol, handler trait), [`router`] (the runtime of the
+//! macros).
 #![warn(missing_docs)]
 
 // Lets the crate's own tests and doctests use the macros, whose output names `::pgwire`.
@@ -65,6 +66,7 @@ extern crate self as pgwire;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod auth;
 pub mod cancel;
 pub mod codec;
 pub mod copy;
@@ -84,7 +86,7 @@ pub use error::{PgError, PgErrorFields, PgResult, Severity, SqlState};
 pub use pgwire_derive::{PgRow, pg_query};
 pub use query::{Portal, Prepared, QueryHandler, Response, RowStream, Statement, Tag};
 pub use router::{Cancellation, IntoResponse, PgRow, Router, SessionInfo, State};
-pub use server::{Config, Push, Server, ServerBuilder, ServerHandle};
+pub use server::{Config, Push, Server, ServerBuilder, ServerHandle, TlsConfig, TlsInfo};
 pub use session::Session;
 
 /// Everything a handler usually needs.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::error::{PgError, PgResult};
 use crate::notify::Notifier;
-use crate::server::Shared;
+use crate::server::{Shared, TlsInfo};
 
 /// Session parameters that PostgreSQL reports with ParameterStatus when they change
 /// (`GUC_REPORT`).
@@ -61,6 +61,7 @@ pub struct Session {
     pub(crate) cancel: CancelToken,
     pub(crate) notifier: Notifier,
     pub(crate) shared: Option<Arc<Shared>>,
+    pub(crate) tls: Option<TlsInfo>,
     extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
 
@@ -88,6 +89,7 @@ impl Session {
             cancel,
             notifier: Notifier::default(),
             shared: None,
+            tls: None,
             extensions: HashMap::new(),
         }
     }
@@ -115,6 +117,11 @@ impl Session {
     /// The client's address (None on a Unix socket).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer
+    }
+
+    /// The TLS connection (SNI, ALPN, client certificates), when the client uses TLS.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
     }
 
     /// A session parameter: from the startup packet, the server defaults, or `SET`.

@@ -12,6 +12,8 @@ use pgwire::types::Formats;
 struct Args {
     #[command(flatten)]
     listen: pgwire_examples::ListenArgs,
+    #[command(flatten)]
+    auth: pgwire_examples::AuthArgs,
 }
 
 /// The fixed result, pre-encoded in text and in binary.
@@ -86,5 +88,6 @@ impl QueryHandler for Fixed {
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let fixed = Fixed::new().map_err(std::io::Error::other)?;
-    pgwire_examples::run(args.listen.builder(fixed)).await
+    let builder = args.auth.apply(args.listen.builder(fixed))?;
+    pgwire_examples::run(builder).await
 }

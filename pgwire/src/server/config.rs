@@ -1,7 +1,10 @@
 //! Server settings, with defaults that mirror PostgreSQL 15.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::tls::TlsConfig;
+use crate::auth::{Authenticator, Trust};
 use crate::codec::DEFAULT_MAX_MESSAGE_LEN;
 
 /// Settings shared by every connection of a server.
@@ -37,6 +40,14 @@ pub struct Config {
     /// Where CancelRequests for other instances go (see
     /// [`TcpCancelForwarder`](crate::cancel::TcpCancelForwarder)).
     pub cancel_forwarder: Option<std::sync::Arc<dyn crate::cancel::CancelForwarder>>,
+    /// How clients authenticate (default [`Trust`]); see [`crate::auth`].
+    pub auth: Arc<dyn Authenticator>,
+    /// TLS settings; with them, TCP clients may use TLS (SSLRequest or direct TLS).
+    pub tls: Option<TlsConfig>,
+    /// Refuse unencrypted TCP connections with FATAL 28000 `no pg_hba.conf entry for host
+    /// "…", user "…", database "…", no encryption`, like a `hostssl`-only pg_hba.conf
+    /// (default false). Unix-socket connections are not affected.
+    pub require_tls: bool,
 }
 
 impl Default for Config {
@@ -54,6 +65,9 @@ impl Default for Config {
             tcp_keepalives_count: None,
             instance_id: None,
             cancel_forwarder: None,
+            auth: Arc::new(Trust),
+            tls: None,
+            require_tls: false,
         }
     }
 }

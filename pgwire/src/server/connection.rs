@@ -5,15 +5,19 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
 
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, timeout_at};
 
 use super::conn::{Conn, ReadError};
+use super::tls::{ALPN_POSTGRESQL, Prefixed, TlsConfig, TlsInfo};
 use super::{Push, Shared};
+use crate::auth::{self, AuthContext, AuthIo};
 use crate::cancel::CancelToken;
 use crate::codec::{
-    Authentication, BackendMessage, CodecError, FrontendMessage, TransactionStatus,
+    Authentication, BackendMessage, CodecError, FrontendMessage, StartupMessage, TransactionStatus,
 };
 use crate::error::{PgError, SqlState};
 use crate::query::simple::QueryError;
@@ -80,7 +84,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> SessionIo<S> {
     }
 }
 
-/// Serves one accepted connection to the end.
+/// Serves one accepted connection to the end: encryption negotiation (TLS by SSLRequest or
+/// direct), startup, authentication, then the session loop. Startup and authentication
+/// together must finish within `authentication_timeout`.
 pub(crate) async fn serve<H, S>(
     handler: Arc<H>,
     shared: Arc<Shared>,
@@ -91,18 +97,100 @@ pub(crate) async fn serve<H, S>(
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let (_slot, over_limit) = super::ConnectionSlot::take(&shared);
+    let deadline = Instant::now() + shared.config.authentication_timeout;
+    let accepted = Accepted {
+        peer,
+        deadline,
+        over_limit,
+    };
     let mut conn = Conn::new(io, shared.config.max_message_len);
-    let startup = tokio::time::timeout(
-        shared.config.authentication_timeout,
-        startup::negotiate(&mut conn, &shared),
+    // As PostgreSQL, TLS only on TCP: a Unix-socket SSLRequest is answered 'N'.
+    let tls = peer.and(shared.config.tls.clone());
+    let direct = match timeout_at(
+        deadline,
+        startup::negotiate(&mut conn, &shared, tls.is_some(), false),
     )
-    .await;
-    let msg = match startup {
+    .await
+    {
         Err(_) => return, // authentication_timeout: PostgreSQL closes silently.
         Ok(Ok(Outcome::Done)) => return,
-        Ok(Ok(Outcome::Session(msg))) => msg,
+        Ok(Ok(Outcome::Session(msg))) => {
+            return start(handler, shared.clone(), conn, msg, None, accepted).await;
+        }
         Ok(Err(e)) => return fatal(&mut conn, &e).await,
+        Ok(Ok(Outcome::StartTls { direct })) => direct,
     };
+    let Some(tls) = tls else { return };
+    let Conn { io, rbuf, .. } = conn;
+    let accept = tls.acceptor().accept(Prefixed::new(rbuf.freeze(), io));
+    let stream = match timeout_at(deadline, accept).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::debug!(?peer, "could not accept TLS connection: {e}");
+            return;
+        }
+        Err(_) => return,
+    };
+    let info = TlsInfo::new(stream.get_ref().1, direct);
+    if direct && info.alpn.as_deref() != Some(ALPN_POSTGRESQL) {
+        // PostgreSQL 17 requires ALPN on direct TLS, so that a TLS connection meant for
+        // another protocol is never taken for a PostgreSQL one.
+        tracing::debug!(
+            ?peer,
+            "received direct TLS connection request without ALPN protocol negotiation extension"
+        );
+        return;
+    }
+    let mut conn = Conn::new(stream, shared.config.max_message_len);
+    match timeout_at(
+        deadline,
+        startup::negotiate(&mut conn, &shared, false, true),
+    )
+    .await
+    {
+        Ok(Ok(Outcome::Session(msg))) => {
+            start(
+                handler,
+                shared.clone(),
+                conn,
+                msg,
+                Some((info, tls)),
+                accepted,
+            )
+            .await
+        }
+        Ok(Err(e)) => fatal(&mut conn, &e).await,
+        _ => {}
+    }
+}
+
+/// What is known about a connection from accepting it.
+#[derive(Clone, Copy)]
+struct Accepted {
+    peer: Option<SocketAddr>,
+    /// When authentication must be done (`authentication_timeout`).
+    deadline: Instant,
+    /// The connection is over `max_connections`: refuse it after the startup packet.
+    over_limit: bool,
+}
+
+/// Checks the StartupMessage, authenticates, and runs the session.
+async fn start<H, S>(
+    handler: Arc<H>,
+    shared: Arc<Shared>,
+    mut conn: Conn<S>,
+    msg: StartupMessage,
+    tls: Option<(TlsInfo, TlsConfig)>,
+    accepted: Accepted,
+) where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let Accepted {
+        peer,
+        deadline,
+        over_limit,
+    } = accepted;
     if over_limit {
         let e = PgError::fatal(
             SqlState::TOO_MANY_CONNECTIONS,
@@ -121,8 +209,37 @@ pub(crate) async fn serve<H, S>(
         Ok(info) => info,
         Err(e) => return fatal(&mut conn, &e).await,
     };
+    if shared.config.require_tls && tls.is_none() && peer.is_some() {
+        let e = auth::no_hba_entry(peer, &info.user, &info.database, false);
+        return fatal(&mut conn, &e).await;
+    }
     if let Some(m) = &info.negotiate {
         conn.send(m);
+    }
+    let (tls_info, end_point) = match &tls {
+        Some((i, c)) => (Some(i), c.channel_binding()),
+        None => (None, None),
+    };
+    let mut ctx = AuthContext {
+        user: &info.user,
+        database: &info.database,
+        peer,
+        tls: tls_info,
+        end_point,
+        io: &mut conn,
+    };
+    match timeout_at(deadline, shared.config.auth.authenticate(&mut ctx)).await {
+        Err(_) => return,
+        Ok(Err(e)) => {
+            tracing::debug!(
+                user = info.user,
+                ?peer,
+                "authentication failed: {}",
+                e.message
+            );
+            return fatal(&mut conn, &e).await;
+        }
+        Ok(Ok(())) => {}
     }
     conn.send(&BackendMessage::Authentication(Authentication::Ok));
 
@@ -157,6 +274,7 @@ pub(crate) async fn serve<H, S>(
         cancel,
     );
     session.shared = Some(shared.clone());
+    session.tls = tls.map(|(i, _)| i);
     for (k, v) in shared.config.startup_parameters(&session.user) {
         session.params.insert(k, v);
     }
@@ -194,6 +312,34 @@ pub(crate) async fn serve<H, S>(
     }
     let _ = io.conn.flush().await;
     handler.on_close(&mut session).await;
+}
+
+#[async_trait::async_trait]
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> AuthIo for Conn<S> {
+    fn queue(&mut self, msg: &BackendMessage) {
+        self.send(msg);
+    }
+
+    async fn send_flush(&mut self, msg: &BackendMessage) -> std::io::Result<()> {
+        self.send(msg);
+        self.flush().await
+    }
+
+    async fn recv_frame(&mut self, max_len: usize) -> Result<Option<(u8, Bytes)>, ReadError> {
+        loop {
+            if let Some(frame) =
+                crate::codec::split_frame(&mut self.rbuf, max_len).map_err(ReadError::Fatal)?
+            {
+                return Ok(Some(frame));
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+                self.rbuf.reserve(8 * 1024);
+            }
+            if self.io.read_buf(&mut self.rbuf).await? == 0 {
+                return Ok(None);
+            }
+        }
+    }
 }
 
 struct RegistryGuard<'a>(&'a Shared, i32);

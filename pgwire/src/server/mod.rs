@@ -4,6 +4,7 @@
 mod config;
 pub(crate) mod conn;
 pub(crate) mod connection;
+mod tls;
 
 use std::io;
 use std::net::SocketAddr;
@@ -16,6 +17,10 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::watch;
 
 pub use config::Config;
+pub use tls::{
+    ALPN_POSTGRESQL, ClientAuth, EndPointHash, TlsConfig, TlsInfo, end_point_hash, parse_pem,
+    server_end_point,
+};
 
 use crate::cancel::Registry;
 use crate::error::PgError;

@@ -1,7 +1,8 @@
-//! Connection startup: SSL/GSS negotiation, the StartupMessage, protocol version
-//! negotiation, and the session parameters reported to the client.
+//! Connection startup: SSL/GSS negotiation (including PostgreSQL 17's direct TLS), the
+//! StartupMessage, protocol version negotiation, and the session parameters reported to the
+//! client.
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::codec::{BackendMessage, ProtocolVersion, StartupMessage, StartupPacket};
 use crate::error::{PgError, SqlState};
@@ -17,16 +18,46 @@ pub(crate) enum Outcome {
     Session(StartupMessage),
     /// The connection carried a CancelRequest (handled) or closed: nothing more to do.
     Done,
+    /// Start the TLS handshake: after an SSLRequest answered `S`, or directly when the
+    /// client's first byte opens a TLS record (`sslnegotiation=direct`). Bytes already read
+    /// (the start of the ClientHello) are in the connection's read buffer.
+    StartTls {
+        /// Whether the client started TLS without an SSLRequest.
+        direct: bool,
+    },
 }
 
-/// Reads packets until a StartupMessage arrives, answering SSLRequest and GSSENCRequest with
-/// 'N' (no TLS is configured on this path) and handling CancelRequest.
-pub(crate) async fn negotiate<S>(conn: &mut Conn<S>, shared: &Shared) -> Result<Outcome, PgError>
+/// First byte of a TLS handshake record.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// Reads packets until a StartupMessage arrives, answering SSLRequest with 'S' when
+/// `tls_available` (else 'N'), GSSENCRequest with 'N', and handling CancelRequest.
+/// `ssl_done` is set on the TLS stream, where a second SSLRequest is a protocol violation.
+pub(crate) async fn negotiate<S>(
+    conn: &mut Conn<S>,
+    shared: &Shared,
+    tls_available: bool,
+    ssl_done: bool,
+) -> Result<Outcome, PgError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let mut refused_ssl = false;
-    let mut refused_gss = false;
+    if !ssl_done {
+        if conn.rbuf.is_empty() && matches!(conn.io.read_buf(&mut conn.rbuf).await, Ok(0) | Err(_))
+        {
+            return Ok(Outcome::Done);
+        }
+        if conn.rbuf.first() == Some(&TLS_HANDSHAKE) {
+            if tls_available {
+                return Ok(Outcome::StartTls { direct: true });
+            }
+            // A TLS ClientHello to a server without TLS: nothing useful can be answered.
+            tracing::debug!("direct TLS connection attempted but TLS is not configured");
+            return Ok(Outcome::Done);
+        }
+    }
+    let mut refused_ssl = ssl_done;
+    let mut refused_gss = ssl_done;
     loop {
         let packet = match conn.read_startup().await {
             Ok(Some(p)) => p,
@@ -48,6 +79,10 @@ where
         match packet {
             StartupPacket::SslRequest if !refused_ssl => {
                 refused_ssl = true;
+                if tls_available {
+                    respond_byte(conn, b'S').await?;
+                    return Ok(Outcome::StartTls { direct: false });
+                }
                 respond_byte(conn, b'N').await?;
             }
             StartupPacket::GssEncRequest if !refused_gss => {
@@ -75,22 +110,34 @@ where
     }
 }
 
+/// Answers an SSLRequest or GSSENCRequest with one byte. Bytes the client sent after the
+/// request and before our answer could have been injected by a man in the middle
+/// (CVE-2021-23214): PostgreSQL refuses them with FATAL 08P01 after its answer; before a TLS
+/// handshake we refuse them before answering, so that they never reach the handshake.
 async fn respond_byte<S>(conn: &mut Conn<S>, b: u8) -> Result<(), PgError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    if !conn.rbuf.is_empty() {
-        // Bytes after an SSLRequest/GSSENCRequest and before our answer could be injected
-        // by a man in the middle (CVE-2021-23214); PostgreSQL refuses them.
-        return Err(PgError::fatal(
+    let injected = || {
+        PgError::fatal(
             SqlState::PROTOCOL_VIOLATION,
             "received unencrypted data after SSL request",
-        ));
+        )
+        .detail(
+            "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.",
+        )
+    };
+    if b == b'S' && !conn.rbuf.is_empty() {
+        return Err(injected());
     }
     conn.io
         .write_all(&[b])
         .await
-        .map_err(|e| PgError::fatal(SqlState::CONNECTION_FAILURE, e.to_string()))
+        .map_err(|e| PgError::fatal(SqlState::CONNECTION_FAILURE, e.to_string()))?;
+    if !conn.rbuf.is_empty() {
+        return Err(injected());
+    }
+    Ok(())
 }
 
 fn unsupported(major: u16, minor: u16) -> PgError {
