@@ -52,3 +52,5 @@ pub fn init_tracing() {
         )
         .try_init();
 }
+
+pub mod sqlite;
