@@ -658,10 +658,16 @@ impl<S: Schema> Ctx<'_, S> {
                 return (ty, name);
             }
         }
-        // A function call spanning the expression.
+        // A function call spanning the expression (window functions: `f(…) OVER (…)`).
         if let (Some(f), Some(Kind::Punct(b'('))) = (self.word(a), self.kind(a + 1)) {
-            if self.close_of(a + 1) == e - 1 {
-                return self.function(&f, a + 2, e - 1, params);
+            let close = self.close_of(a + 1);
+            let windowed = self.is_word(close + 1, "over")
+                && match self.kind(close + 2) {
+                    Some(Kind::Punct(b'(')) => self.close_of(close + 2) == e - 1,
+                    _ => close + 3 == e,
+                };
+            if close == e - 1 || windowed {
+                return self.function(&f, a + 2, close, params);
             }
         }
         if t0.is_word(self.src, "case") {
@@ -976,11 +982,14 @@ mod tests {
             ]
         );
         assert_eq!(
-            items("select cast(1 as float8), 2::double precision, current_user"),
+            items(
+                "select cast(1 as float8), 2::double precision, current_user, row_number() over (order by x)"
+            ),
             vec![
                 (Some(Type::FLOAT8), q("float8")),
                 (Some(Type::FLOAT8), q("float8")),
                 (Some(Type::NAME), q("current_user")),
+                (Some(Type::INT8), q("row_number")),
             ]
         );
         assert!(run("select * from t").items.is_none());

@@ -216,6 +216,7 @@ impl Stmt {
     pub fn column_decltype(&self, i: usize) -> Option<String> {
         // SAFETY: as above.
         Self::cstr(unsafe { ffi::sqlite3_column_decltype(self.ptr.as_ptr(), i as c_int) })
+            .filter(|d| !d.trim().is_empty())
     }
 
     /// Whether the statement writes nothing (SELECT, BEGIN, …).

@@ -271,6 +271,59 @@ impl<'a> Rewriter<'a> {
         self.prim = Some(start);
     }
 
+    /// `(VALUES …) alias(a, b)` — SQLite has no column aliases on subqueries, so it becomes
+    /// `(SELECT column1 AS a, column2 AS b FROM (VALUES …)) alias`. `open` is where the
+    /// just-closed group starts in the output, `i` the token after it.
+    fn values_alias(&mut self, i: usize, open: usize) -> Option<usize> {
+        let inner = self.out[open + 1..].trim_start();
+        if !inner.get(..6)?.eq_ignore_ascii_case("values") {
+            return None;
+        }
+        let mut j = next_sig(self.toks, i)?;
+        if self.toks[j].is_word(self.src, "as") {
+            j = next_sig(self.toks, j + 1)?;
+        }
+        let alias_tok = self.toks[j];
+        if !matches!(alias_tok.kind, Kind::Word | Kind::QuotedIdent)
+            || NOT_FUNCTIONS.contains(&alias_tok.text(self.src).to_ascii_lowercase().as_str())
+        {
+            return None;
+        }
+        let mut k = next_sig(self.toks, j + 1)?;
+        if self.toks[k].kind != Kind::Punct(b'(') {
+            return None;
+        }
+        let mut names = Vec::new();
+        loop {
+            let n = next_sig(self.toks, k + 1)?;
+            let t = self.toks[n];
+            if !matches!(t.kind, Kind::Word | Kind::QuotedIdent) {
+                return None;
+            }
+            names.push(t.text(self.src));
+            k = next_sig(self.toks, n + 1)?;
+            match self.toks[k].kind {
+                Kind::Punct(b',') => continue,
+                Kind::Punct(b')') => break,
+                _ => return None,
+            }
+        }
+        let cols: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(n, name)| format!("column{} AS {name}", n + 1))
+            .collect();
+        let values = self.out[open..].to_owned();
+        self.out.truncate(open);
+        self.out.push_str(&format!(
+            "(SELECT {} FROM {values}) {}",
+            cols.join(", "),
+            alias_tok.text(self.src)
+        ));
+        self.prim = None;
+        Some(k + 1)
+    }
+
     fn run(mut self) -> PgResult<Translated> {
         let mut i = 0;
         while i < self.toks.len() {
@@ -371,6 +424,11 @@ impl<'a> Rewriter<'a> {
                                 self.out.push(')');
                             }
                             self.prim = Some(f.cast_start.or(f.call_start).unwrap_or(f.open));
+                            if let Some(next) = self.values_alias(i + 1, f.open) {
+                                self.prev_sig = Some(self.toks[next - 1]);
+                                i = next;
+                                continue;
+                            }
                         }
                         None => self.prim = None,
                     }
@@ -635,6 +693,21 @@ mod tests {
             "select 1 where a LIKE 'x'"
         );
         assert_eq!(tr("select 'current_user'"), "select 'current_user'");
+    }
+
+    #[test]
+    fn values_with_column_aliases() {
+        // What psql's \gdesc sends.
+        assert_eq!(
+            tr(
+                "SELECT name AS \"Column\", pg_catalog.format_type(tp, tpm) AS \"Type\"\nFROM (VALUES ('id', '23'::pg_catalog.oid, -1)) s(name, tp, tpm)"
+            ),
+            "SELECT name AS \"Column\", format_type(tp, tpm) AS \"Type\"\nFROM (SELECT column1 AS name, column2 AS tp, column3 AS tpm FROM (VALUES ('id', CAST('23' AS INTEGER), -1))) s"
+        );
+        assert_eq!(
+            tr("select * from (select 1) s"),
+            "select * from (select 1) s"
+        );
     }
 
     #[test]
