@@ -562,3 +562,98 @@ async fn cancel_interrupts_pg_sleep() {
     let r = c.query_one("SELECT 1::int4", &[]).await.unwrap();
     assert_eq!(r.get::<_, i32>(0), 1);
 }
+
+#[tokio::test]
+async fn schema_changes_replan_like_postgres() {
+    let c = client().await;
+    c.batch_execute("CREATE TABLE shape (a INTEGER); INSERT INTO shape VALUES (1);")
+        .await
+        .unwrap();
+    let named = c.prepare("SELECT * FROM shape").await.unwrap();
+    assert_eq!(c.query(&named, &[]).await.unwrap()[0].len(), 1);
+    assert_eq!(
+        c.query("SELECT * FROM shape", &[]).await.unwrap()[0].len(),
+        1
+    );
+    c.batch_execute("ALTER TABLE shape ADD COLUMN b TEXT DEFAULT 'x'")
+        .await
+        .unwrap();
+    // New statements see the new column, in both protocols.
+    let rows = c.query("SELECT * FROM shape", &[]).await.unwrap();
+    assert_eq!(rows[0].len(), 2);
+    assert_eq!(rows[0].get::<_, &str>(1), "x");
+    let msgs = c.simple_query("SELECT * FROM shape").await.unwrap();
+    assert_eq!(
+        simple_rows(&msgs),
+        vec![vec![Some("1".into()), Some("x".into())]]
+    );
+    // A statement prepared before the change fails as PostgreSQL's does.
+    let e = c.query(&named, &[]).await.unwrap_err();
+    assert_eq!(code(&e), "0A000");
+}
+
+#[tokio::test]
+async fn simple_protocol_types_expressions_from_the_first_row() {
+    let mut raw = Raw::startup(server().port, "alice").await;
+    raw.send(&[FrontendMessage::Query(Query {
+        sql: "SELECT 1 + 1, 2.5 * 2, upper('a') || 'b', x'01ff', NULL".into(),
+    })])
+    .await;
+    let msgs = raw.until_ready().await;
+    let fields = msgs
+        .iter()
+        .find_map(|m| match m {
+            BackendMessage::RowDescription(f) => Some(f.clone()),
+            _ => None,
+        })
+        .expect("RowDescription");
+    let oids: Vec<u32> = fields.iter().map(|f| f.type_oid).collect();
+    assert_eq!(oids, vec![20, 701, 25, 17, 25]);
+    let row = msgs
+        .iter()
+        .find_map(|m| match m {
+            BackendMessage::DataRow(d) => Some(d.clone()),
+            _ => None,
+        })
+        .expect("DataRow");
+    let text: Vec<Option<&[u8]>> = row.iter().map(|v| v.as_deref()).collect();
+    assert_eq!(
+        text,
+        vec![
+            Some(&b"2"[..]),
+            Some(&b"5"[..]),
+            Some(&b"Ab"[..]),
+            Some(&b"\\x01ff"[..]),
+            None
+        ]
+    );
+}
+
+#[tokio::test]
+async fn client_declared_parameter_types_are_accepted() {
+    let c = client().await;
+    c.batch_execute(
+        "CREATE TABLE declared (id INTEGER PRIMARY KEY, f REAL); INSERT INTO declared VALUES (7, 0.5);",
+    )
+    .await
+    .unwrap();
+    // int4 and float4 where the columns are int8 and float8.
+    let stmt = c
+        .prepare_typed(
+            "SELECT id, f FROM declared WHERE id = $1 AND f < $2",
+            &[Type::INT4, Type::FLOAT4],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stmt.params(), &[Type::INT4, Type::FLOAT4]);
+    let row = c.query_one(&stmt, &[&7i32, &1.0f32]).await.unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, f64>(1)), (7, 0.5));
+    // Untyped contexts default to text, which SQLite converts where numbers are needed.
+    let stmt = c
+        .prepare("SELECT count(*) FROM declared WHERE abs(id) = abs($1)")
+        .await
+        .unwrap();
+    assert_eq!(stmt.params(), &[Type::TEXT]);
+    let row = c.query_one(&stmt, &[&"7"]).await.unwrap();
+    assert_eq!(row.get::<_, i64>(0), 1);
+}

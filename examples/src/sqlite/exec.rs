@@ -270,6 +270,12 @@ impl Cursor {
             if !self.stmt.step()? {
                 return Ok((self.enc.take_rows(), true));
             }
+            if self.stmt.rows_returned() == 1 && self.stmt.column_count() != ncols {
+                // SQLite re-prepared it after a schema change and its columns moved.
+                return Err(ExecError::Pg(PgError::not_supported(
+                    "cached plan must not change result type",
+                )));
+            }
             if self.want_first_row && self.first_row.is_none() {
                 self.first_row = Some((0..ncols).map(|i| self.stmt.column_type(i)).collect());
             }

@@ -115,6 +115,11 @@ enum Started {
     },
 }
 
+/// PostgreSQL's error for a prepared statement whose result columns changed underneath.
+fn result_type_changed() -> PgError {
+    PgError::not_supported("cached plan must not change result type")
+}
+
 fn pg_of(e: ExecError) -> PgError {
     match e {
         ExecError::Pg(e) => e,
@@ -141,10 +146,13 @@ fn start(
 ) -> Result<Started, ExecError> {
     let mut stmt = db.checkout(&plan.sql)?;
     if stmt.column_count() != plan.kinds.len() {
-        db.checkin(plan.sql.clone(), stmt);
-        return Err(ExecError::Pg(PgError::not_supported(
-            "cached plan must not change result type",
-        )));
+        // A cached statement from before a schema change: prepare it afresh.
+        drop(stmt);
+        stmt = db.prepare_fresh(&plan.sql)?;
+        if stmt.column_count() != plan.kinds.len() {
+            db.checkin(plan.sql.clone(), stmt);
+            return Err(ExecError::Pg(result_type_changed()));
+        }
     }
     if let Err(e) = params::bind(&mut stmt, params) {
         db.checkin(plan.sql.clone(), stmt);

@@ -170,6 +170,12 @@ impl Stmt {
         }
     }
 
+    /// Rows returned since the last reset.
+    #[inline]
+    pub fn rows_returned(&self) -> u64 {
+        self.rows
+    }
+
     /// Resets to run again (bindings stay).
     pub fn reset(&mut self) {
         self.rows = 0;

@@ -92,6 +92,11 @@ impl SessionDb {
             self.cached -= 1;
             return Ok(stmt);
         }
+        self.prepare_fresh(sql)
+    }
+
+    /// A newly prepared statement for `sql` (bypassing the cache).
+    pub fn prepare_fresh(&mut self, sql: &str) -> Result<Stmt, ExecError> {
         match self.raw().prepare(sql)? {
             (Some(stmt), _) => Ok(stmt),
             (None, _) => Err(ExecError::Pg(PgError::new(
