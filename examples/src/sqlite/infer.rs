@@ -414,7 +414,7 @@ impl<S: Schema> Ctx<'_, S> {
                         && self.depth[k] == self.depth[j] + 1);
                 if at_sep {
                     if k == start + 1 {
-                        if let Some(Kind::Param(n)) = self.kind(start) {
+                        if let Some(Kind::Param(n @ 1..)) = self.kind(start) {
                             let slot = n as usize - 1;
                             if slot < params.len() && params[slot].is_none() {
                                 params[slot] = cols.get(idx).and_then(|c| ty_of(c));
@@ -612,7 +612,14 @@ impl<S: Schema> Ctx<'_, S> {
         let t0 = self.sig[a];
         if n == 1 {
             return match t0.kind {
-                Kind::Param(p) => (params.get(p as usize - 1).cloned().flatten(), qm),
+                Kind::Param(p) => (
+                    (p as usize)
+                        .checked_sub(1)
+                        .and_then(|i| params.get(i))
+                        .cloned()
+                        .flatten(),
+                    qm,
+                ),
                 Kind::Number => (number_type(t0.text(self.src)), qm),
                 Kind::Str | Kind::EscStr | Kind::DollarStr => (pg(Type::TEXT), qm),
                 Kind::Word => {
@@ -822,7 +829,7 @@ pub fn infer(
         .sig
         .iter()
         .filter_map(|t| match t.kind {
-            Kind::Param(n) => Some(n as usize),
+            Kind::Param(n) if n <= super::translate::MAX_PARAM => Some(n as usize),
             _ => None,
         })
         .max()
@@ -833,7 +840,7 @@ pub fn infer(
         .collect();
     ctx.insert_values(&mut params);
     for p in 0..ctx.sig.len() {
-        if let Kind::Param(n) = ctx.sig[p].kind {
+        if let Kind::Param(n @ 1..) = ctx.sig[p].kind {
             let slot = n as usize - 1;
             if params.get(slot).is_some_and(Option::is_none) {
                 params[slot] = ctx.param_type(p);

@@ -457,3 +457,127 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    struct NoSchema;
+
+    impl infer::Schema for NoSchema {
+        fn columns(&mut self, _table: &str) -> Option<Vec<(String, Option<String>)>> {
+            Some(vec![("a".into(), Some("INTEGER".into()))])
+        }
+    }
+
+    /// Random token soup through every layer that reads SQL text: none may panic.
+    #[test]
+    fn sql_text_layers_never_panic() {
+        const PIECES: &[&str] = &[
+            "select",
+            "insert",
+            "into",
+            "values",
+            "update",
+            "set",
+            "delete",
+            "from",
+            "where",
+            "with",
+            "as",
+            "cast",
+            "default",
+            "create",
+            "table",
+            "serial",
+            "primary",
+            "key",
+            "timestamp",
+            "with",
+            "time",
+            "zone",
+            "show",
+            "reset",
+            "to",
+            "=",
+            "::",
+            "(",
+            ")",
+            ",",
+            ";",
+            ".",
+            "$1",
+            "$2",
+            "$0",
+            "$99999999999",
+            "'s'",
+            "E'\\x'",
+            "$$d$$",
+            "$t$",
+            "\"q\"",
+            "1",
+            "1.5e",
+            "a",
+            "t",
+            "current_user",
+            "pg_catalog",
+            "in",
+            "between",
+            "and",
+            "like",
+            "returning",
+            "*",
+            "||",
+            "-",
+            "/*",
+            "*/",
+            "--",
+            "\n",
+            "count",
+            "over",
+            "case",
+            "end",
+            "rollback",
+            "savepoint",
+            "begin",
+            "truncate",
+            "ilike",
+            "[",
+            "]",
+            "date",
+            "é",
+            "\u{0}",
+            "select $0",
+            "values ($0",
+            "insert into t (a) values ($0)",
+            "x::int",
+            "limit $0",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..30_000 {
+            let n = (next() % 14) as usize;
+            let mut sql = String::new();
+            for _ in 0..n {
+                sql.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+                if next() % 3 != 0 {
+                    sql.push(' ');
+                }
+            }
+            let toks = lex::tokenize(&sql);
+            let hints = translate::translate(&sql, &toks)
+                .map(|t| t.param_hints)
+                .unwrap_or_default();
+            let _ = infer::infer(&sql, &toks, &hints, &mut NoSchema);
+            let _ = settings::parse(&sql, &toks);
+            let _ = classify(&sql, &toks);
+            let _ = truncate(&sql, &toks);
+            let _ = verb(&sql, &toks);
+        }
+    }
+}

@@ -26,6 +26,9 @@ pub struct Translated {
     pub param_hints: Vec<Option<PgTy>>,
 }
 
+/// The highest `$n` SQLite can bind (`SQLITE_MAX_VARIABLE_NUMBER`).
+pub const MAX_PARAM: u32 = 32766;
+
 /// Words that, before `(`, open a group rather than call a function.
 const NOT_FUNCTIONS: &[&str] = &[
     "all",
@@ -155,7 +158,9 @@ impl<'a> Rewriter<'a> {
     }
 
     fn hint(&mut self, n: u32, ty: PgTy) {
-        let i = n as usize - 1;
+        let Some(i) = (n as usize).checked_sub(1) else {
+            return;
+        };
         if self.hints.len() <= i {
             self.hints.resize(i + 1, None);
         }
@@ -358,10 +363,13 @@ impl<'a> Rewriter<'a> {
                     self.prim = Some(pos);
                 }
                 Kind::Param(n) => {
-                    if n == 0 {
+                    if n == 0 || n > MAX_PARAM {
                         return Err(PgError::new(
                             SqlState::from_code("42P02"),
-                            "there is no parameter $0",
+                            format!(
+                                "there is no parameter ${}",
+                                tok.text(self.src).trim_start_matches('$')
+                            ),
                         ));
                     }
                     if self.hints.len() < n as usize {
@@ -640,6 +648,8 @@ mod tests {
         assert_eq!(t.param_hints.len(), 2);
         assert_eq!(t.param_hints[1].as_ref().map(|t| &t.ty), Some(&Type::INT8));
         assert!(translate("select $0", &lex::tokenize("select $0")).is_err());
+        let e = translate("select $99999", &lex::tokenize("select $99999")).unwrap_err();
+        assert_eq!(e.message, "there is no parameter $99999");
     }
 
     #[test]
