@@ -161,3 +161,42 @@ print("ok")
         "psycopg script failed:\n{stdout}\n{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_file_persists_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let path = path.to_str().unwrap();
+    {
+        let server = Example::start("sqlite", &["--db", path]);
+        let c = support::example::connect(&server.url("postgres")).await;
+        c.batch_execute("CREATE TABLE kept (id BIGSERIAL PRIMARY KEY, v TEXT)")
+            .await
+            .unwrap();
+        // Concurrent writers on the file wait for each other's locks.
+        let mut tasks = Vec::new();
+        for w in 0..4 {
+            let url = server.url("postgres");
+            tasks.push(tokio::spawn(async move {
+                let c = support::example::connect(&url).await;
+                for i in 0..25 {
+                    c.execute("INSERT INTO kept (v) VALUES ($1)", &[&format!("{w}-{i}")])
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+    // The positional form, on the same file after a restart.
+    let server = Example::start("sqlite", &[path]);
+    let c = support::example::connect(&server.url("postgres")).await;
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM kept", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 100);
+}

@@ -279,6 +279,7 @@ impl SqliteHandler {
                 };
                 let plan = match first {
                     Err(ExecError::Retry) => {
+                        tracing::debug!(sql, "preparing on the blocking pool (locked schema)");
                         let sql = sql.to_owned();
                         tokio::task::spawn_blocking(move || {
                             let _scope = limits.enter(false);
@@ -336,6 +337,9 @@ impl SqliteHandler {
         };
         let started = match first {
             Err(ExecError::Retry) => {
+                if plan.inline {
+                    tracing::debug!(sql = %plan.sql, "moving statement to the blocking pool");
+                }
                 let (plan2, params2, formats2, columns2, limits2) = (
                     plan.clone(),
                     params.clone(),
