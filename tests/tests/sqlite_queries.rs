@@ -657,3 +657,36 @@ async fn client_declared_parameter_types_are_accepted() {
     let row = c.query_one(&stmt, &[&"7"]).await.unwrap();
     assert_eq!(row.get::<_, i64>(0), 1);
 }
+
+#[tokio::test]
+async fn writes_moved_off_the_runtime_apply_once() {
+    let c = client().await;
+    c.batch_execute("CREATE TABLE once (id INTEGER PRIMARY KEY, v TEXT)")
+        .await
+        .unwrap();
+    // pg_sleep cannot block a runtime thread: the inline attempt is rolled back and the
+    // insert runs again on the blocking pool, once.
+    c.execute("INSERT INTO once (v) SELECT pg_sleep(0.05)", &[])
+        .await
+        .unwrap();
+    // Inside a transaction, writes go to the blocking pool from the start.
+    c.batch_execute("BEGIN; INSERT INTO once (v) SELECT pg_sleep(0.05); COMMIT;")
+        .await
+        .unwrap();
+    // A write longer than the inline time budget.
+    let n = c
+        .execute(
+            "INSERT INTO once (v) WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 50000) \
+             SELECT 'bulk' FROM s",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 50_000);
+    let total: i64 = c
+        .query_one("SELECT count(*) FROM once", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(total, 50_002);
+}

@@ -61,7 +61,9 @@ pub struct Plan {
     /// the first row).
     pub(crate) untyped: Arc<[bool]>,
     pub(crate) params: Vec<Type>,
-    /// Whether the first batch may run on the runtime thread.
+    /// Whether it only reads (`sqlite3_stmt_readonly`; true for BEGIN/COMMIT too).
+    pub(crate) readonly: bool,
+    /// Whether the first batch may run on the runtime thread at all (see `run_sql`).
     pub(crate) inline: bool,
     /// Whether running it changes the schema.
     pub(crate) ddl: bool,
@@ -79,6 +81,7 @@ impl Plan {
             kinds: vec![ColKind::Text; n].into(),
             untyped: vec![false; n].into(),
             params: Vec::new(),
+            readonly: true,
             inline: true,
             ddl: false,
             epoch: 0,
@@ -391,7 +394,8 @@ pub fn prepare_sql(
         kinds: kinds.into(),
         untyped: untyped.into(),
         params,
-        inline: readonly,
+        readonly,
+        inline: true,
         ddl,
         epoch,
     })

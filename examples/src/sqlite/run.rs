@@ -162,7 +162,12 @@ impl SqliteHandler {
         let want_first_row = simple && plan.untyped.iter().any(|&u| u);
         let mut db = shared.db.clone().lock_owned().await;
         db.reap(&shared.closed);
-        let first = if plan.inline {
+        // Reads run inline: stopped early, they simply run again. So do writes outside a
+        // transaction on the in-memory database: an interrupted one is rolled back whole
+        // before it runs again. Inside a transaction an interrupted write would take the
+        // transaction with it, and a file database may sync: those go to the pool.
+        let inline = plan.inline && (plan.readonly || (self.db.is_memory() && db.autocommit()));
+        let first = if inline {
             let _scope = limits.enter(true);
             start(
                 &mut db,
@@ -178,7 +183,7 @@ impl SqliteHandler {
         };
         let started = match first {
             Err(ExecError::Retry) => {
-                if plan.inline {
+                if inline {
                     tracing::debug!(sql = %plan.sql, "moving statement to the blocking pool");
                 }
                 let (plan2, params2, formats2, columns2, limits2) = (
@@ -255,6 +260,7 @@ impl SqliteHandler {
             kinds: Arc::from(Vec::new()),
             untyped: Arc::from(Vec::new()),
             params: Vec::new(),
+            readonly: true,
             inline: self.db.is_memory(),
             ddl: false,
             epoch: 0,
