@@ -690,3 +690,38 @@ async fn writes_moved_off_the_runtime_apply_once() {
         .get(0);
     assert_eq!(total, 50_002);
 }
+
+#[tokio::test]
+async fn transaction_ends_while_a_portal_is_suspended() {
+    let mut c = client().await;
+    c.batch_execute(
+        "CREATE TABLE pending (n INTEGER); \
+         INSERT INTO pending WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20000) SELECT n FROM s;",
+    )
+    .await
+    .unwrap();
+    for end in ["COMMIT", "ROLLBACK"] {
+        let tx = c.transaction().await.unwrap();
+        tx.execute("INSERT INTO pending VALUES (0)", &[])
+            .await
+            .unwrap();
+        let stmt = tx.prepare("SELECT n FROM pending").await.unwrap();
+        let portal = tx.bind(&stmt, &[]).await.unwrap();
+        assert_eq!(tx.query_portal(&portal, 5).await.unwrap().len(), 5);
+        tx.batch_execute(end).await.unwrap();
+        // Ended by hand above: dropping `tx` would send a ROLLBACK of its own.
+        std::mem::forget(tx);
+    }
+    // One insert committed, one rolled back; the session and the table are fine.
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM pending WHERE n = 0", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    let other = client().await;
+    other
+        .execute("INSERT INTO pending VALUES (-1)", &[])
+        .await
+        .unwrap();
+}
