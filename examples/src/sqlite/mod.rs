@@ -21,7 +21,11 @@
 //!   column types and a light inference ([`infer`]);
 //! - a statement runs on the runtime thread when it is read-only and quick, and on the
 //!   blocking pool otherwise; big results stream in batches ([`stream`]);
-//! - SET/SHOW/RESET are answered from the session's parameters ([`settings`]).
+//! - SET/SHOW/RESET are answered from the session's parameters ([`settings`]);
+//! - a client's cancel and `statement_timeout` stop running SQL through SQLite's progress
+//!   handler (every 1000 VM steps), and `pg_sleep` and lock waits watch them too ([`exec`]).
+//!   `sqlite3_interrupt` is not used: it stays armed while any statement of the connection
+//!   is active, so with a suspended portal open it would also kill the next statements.
 
 pub mod database;
 pub mod datetime;
