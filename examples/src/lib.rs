@@ -207,3 +207,5 @@ impl AuthArgs {
         self.apply_with(builder, AuthKind::Trust, None)
     }
 }
+
+pub mod sqlite;

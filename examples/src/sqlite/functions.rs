@@ -1,0 +1,160 @@
+//! PostgreSQL functions registered on every session's SQLite connection: `version()`,
+//! `current_database()`, `current_user`, `pg_sleep()`, `now()`, `format_type()`,
+//! `gen_random_uuid()`, and the helpers casts are translated into.
+
+use std::time::Duration;
+
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, Error, Result};
+
+use super::datetime;
+use super::encode::{decode_bytea_hex, parse_bool};
+use super::exec;
+use super::types;
+
+/// Who the session is, for the functions that say so.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// `current_user`
+    pub user: String,
+    /// `current_database()`
+    pub database: String,
+    /// `pg_backend_pid()`
+    pub pid: i32,
+}
+
+/// What `version()` answers.
+pub fn version() -> String {
+    format!(
+        "PostgreSQL 15.0 (pgwire sqlite example) on {}-{}, SQLite {}, 64-bit",
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+        rusqlite::version()
+    )
+}
+
+/// An error with a SQLSTATE that [`super::errors`] recognizes (`pgwire:22P02:message`).
+fn pg_error(code: &str, msg: impl std::fmt::Display) -> Error {
+    Error::UserFunctionError(format!("pgwire:{code}:{msg}").into())
+}
+
+fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
+    match ctx.get_raw(i) {
+        ValueRef::Null => None,
+        ValueRef::Integer(v) => Some(v.to_string()),
+        ValueRef::Real(v) => Some(v.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+fn random_uuid() -> String {
+    let mut b = [0u8; 16];
+    // SAFETY: writes exactly 16 bytes into `b`.
+    unsafe { rusqlite::ffi::sqlite3_randomness(16, b.as_mut_ptr().cast()) };
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut out = bytes::BytesMut::new();
+    super::encode::put_uuid(&mut out, &b);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Registers the functions on `conn`.
+pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
+    let pure = FunctionFlags::SQLITE_UTF8
+        | FunctionFlags::SQLITE_DETERMINISTIC
+        | FunctionFlags::SQLITE_INNOCUOUS;
+    let volatile = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS;
+    let v = version();
+    conn.create_scalar_function("version", 0, pure, move |_| Ok(v.clone()))?;
+    for (name, value) in [
+        ("current_database", info.database.clone()),
+        ("current_catalog", info.database.clone()),
+        ("current_user", info.user.clone()),
+        ("session_user", info.user.clone()),
+        ("current_role", info.user.clone()),
+        ("user", info.user.clone()),
+        ("current_schema", "public".to_owned()),
+    ] {
+        conn.create_scalar_function(name, 0, pure, move |_| Ok(value.clone()))?;
+    }
+    let pid = info.pid;
+    conn.create_scalar_function("pg_backend_pid", 0, pure, move |_| Ok(pid))?;
+    for name in [
+        "now",
+        "transaction_timestamp",
+        "statement_timestamp",
+        "clock_timestamp",
+    ] {
+        conn.create_scalar_function(name, 0, volatile, |_| Ok(datetime::now_text()))?;
+    }
+    conn.create_scalar_function("pg_sleep", 1, volatile, |ctx| {
+        let secs = match ctx.get_raw(0) {
+            ValueRef::Integer(i) => i as f64,
+            ValueRef::Real(r) => r,
+            ValueRef::Null => return Ok(None::<String>),
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| {
+                    pg_error("22P02", "invalid input syntax for type double precision")
+                })?,
+            ValueRef::Blob(_) => {
+                return Err(pg_error("42883", "function pg_sleep(bytea) does not exist"));
+            }
+        };
+        let d = Duration::from_secs_f64(secs.clamp(0.0, 1e9));
+        if exec::sleep(d) {
+            Ok(Some(String::new()))
+        } else {
+            Err(pg_error("57014", "canceling statement due to user request"))
+        }
+    })?;
+    conn.create_scalar_function("pgwire_bool", 1, pure, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Null => None,
+            ValueRef::Integer(i) => Some(i64::from(i != 0)),
+            ValueRef::Real(r) => Some(i64::from(r != 0.0)),
+            ValueRef::Text(t) | ValueRef::Blob(t) => match parse_bool(t) {
+                Some(b) => Some(i64::from(b)),
+                None => {
+                    return Err(pg_error(
+                        "22P02",
+                        format!(
+                            "invalid input syntax for type boolean: \"{}\"",
+                            String::from_utf8_lossy(t)
+                        ),
+                    ));
+                }
+            },
+        })
+    })?;
+    conn.create_scalar_function("pgwire_bytea", 1, pure, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Null => Value::Null,
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            ValueRef::Text(t) => Value::Blob(decode_bytea_hex(t).unwrap_or_else(|| t.to_vec())),
+            other => Value::Blob(text_arg_ref(other).into_bytes()),
+        })
+    })?;
+    conn.create_scalar_function("format_type", 2, pure, |ctx| {
+        let Some(oid) = text_arg(ctx, 0).and_then(|s| s.parse::<u32>().ok()) else {
+            return Ok(None);
+        };
+        let typmod = text_arg(ctx, 1)
+            .and_then(|s| s.parse::<i32>().ok())
+            .unwrap_or(-1);
+        Ok(Some(types::format_type(oid, typmod)))
+    })?;
+    conn.create_scalar_function("gen_random_uuid", 0, volatile, |_| Ok(random_uuid()))?;
+    Ok(())
+}
+
+fn text_arg_ref(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(r) => r.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    }
+}

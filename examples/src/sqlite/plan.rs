@@ -1,0 +1,587 @@
+//! What a statement is, worked out once at Parse: the handler's prepared statement type.
+
+use std::sync::Arc;
+
+use pgwire::error::{PgError, SqlState};
+use pgwire::types::{Column, Type};
+
+use super::exec::ExecError;
+use super::infer::{self, Inference};
+use super::lex::{self, Kind, Token};
+use super::session::{SchemaLookup, SessionDb};
+use super::settings::{self, Command};
+use super::translate;
+use super::types::{self, ColKind, PgTy};
+
+/// The command tag a statement completes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verb {
+    /// `SELECT n`
+    Select,
+    /// `INSERT 0 n`
+    Insert,
+    /// `UPDATE n`
+    Update,
+    /// `DELETE n`
+    Delete,
+    /// A fixed tag (`CREATE TABLE`, `BEGIN`).
+    Other(String),
+}
+
+/// What running the statement means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanKind {
+    /// Nothing but whitespace and comments.
+    Empty,
+    /// SQL for SQLite.
+    Sql,
+    /// `BEGIN` / `START TRANSACTION`.
+    Begin,
+    /// `COMMIT` / `END`.
+    Commit,
+    /// `ROLLBACK` / `ABORT`.
+    Rollback,
+    /// `SAVEPOINT`, `RELEASE`, `ROLLBACK TO`: SQL that needs a transaction block (the
+    /// error message when there is none).
+    InTransaction(&'static str),
+    /// `SET` / `RESET` / `SHOW`.
+    Setting(Command),
+}
+
+/// A prepared statement: the SQL SQLite runs and what Describe says about it.
+#[derive(Debug)]
+pub struct Plan {
+    pub(crate) kind: PlanKind,
+    /// The SQL given to SQLite (the cache key for its prepared statements).
+    pub(crate) sql: Arc<str>,
+    pub(crate) verb: Verb,
+    pub(crate) columns: Option<Arc<[Column]>>,
+    pub(crate) kinds: Arc<[ColKind]>,
+    /// Columns whose type nothing told (sent as text; the simple protocol types them from
+    /// the first row).
+    pub(crate) untyped: Arc<[bool]>,
+    pub(crate) params: Vec<Type>,
+    /// Whether it only reads (`sqlite3_stmt_readonly`; true for BEGIN/COMMIT too).
+    pub(crate) readonly: bool,
+    /// Whether the first batch may run on the runtime thread at all (see `run_sql`).
+    pub(crate) inline: bool,
+    /// Whether running it changes the schema.
+    pub(crate) ddl: bool,
+    pub(crate) epoch: u64,
+}
+
+impl Plan {
+    fn fixed(kind: PlanKind, sql: &str, verb: Verb, columns: Option<Vec<Column>>) -> Plan {
+        let n = columns.as_ref().map_or(0, Vec::len);
+        Plan {
+            kind,
+            sql: Arc::from(sql),
+            verb,
+            columns: columns.map(Into::into),
+            kinds: vec![ColKind::Text; n].into(),
+            untyped: vec![false; n].into(),
+            params: Vec::new(),
+            readonly: true,
+            inline: true,
+            ddl: false,
+            epoch: 0,
+        }
+    }
+
+    /// The parameter types (for ParameterDescription).
+    pub fn param_types(&self) -> &[Type] {
+        &self.params
+    }
+
+    /// The result columns (for RowDescription), `None` for NoData.
+    pub fn columns(&self) -> Option<&Arc<[Column]>> {
+        self.columns.as_ref()
+    }
+
+    /// Whether SQLite runs it (as opposed to the handler answering by itself).
+    pub(crate) fn needs_db(&self) -> bool {
+        !matches!(self.kind, PlanKind::Empty | PlanKind::Setting(_))
+    }
+}
+
+fn words(src: &str, toks: &[Token], n: usize) -> Vec<String> {
+    toks.iter()
+        .filter(|t| !t.is_trivia())
+        .take(n)
+        .map(|t| t.text(src).to_ascii_lowercase())
+        .collect()
+}
+
+/// The verb of a SQL statement, from its first keywords (for WITH, the first top-level
+/// SELECT/INSERT/UPDATE/DELETE after the common table expressions).
+fn verb(src: &str, toks: &[Token]) -> Verb {
+    let w = words(src, toks, 6);
+    let first = w.first().map(String::as_str).unwrap_or("");
+    let main = if first == "with" {
+        let mut depth = 0;
+        let mut found = "select".to_owned();
+        for t in toks.iter().filter(|t| !t.is_trivia()) {
+            match t.kind {
+                Kind::Punct(b'(') => depth += 1,
+                Kind::Punct(b')') => depth -= 1,
+                Kind::Word if depth == 0 => {
+                    let x = t.text(src).to_ascii_lowercase();
+                    if matches!(
+                        x.as_str(),
+                        "select" | "insert" | "update" | "delete" | "values"
+                    ) {
+                        found = x;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    } else {
+        first.to_owned()
+    };
+    match main.as_str() {
+        "select" | "values" | "table" => Verb::Select,
+        "insert" | "replace" => Verb::Insert,
+        "update" => Verb::Update,
+        "delete" => Verb::Delete,
+        "create" | "drop" | "alter" => {
+            let object = w
+                .iter()
+                .skip(1)
+                .find(|x| {
+                    !matches!(
+                        x.as_str(),
+                        "or" | "replace" | "temp" | "temporary" | "unique" | "virtual" | "unlogged"
+                    )
+                })
+                .map(|x| x.to_ascii_uppercase())
+                .unwrap_or_default();
+            Verb::Other(format!("{} {object}", main.to_ascii_uppercase()))
+        }
+        other => Verb::Other(other.to_ascii_uppercase()),
+    }
+}
+
+/// A parse-time error before SQLite sees the statement.
+fn syntax(msg: impl Into<String>) -> PgError {
+    PgError::new(SqlState::SYNTAX_ERROR, msg)
+}
+
+/// Classifies `sql`; statements the handler answers itself get their whole plan here.
+/// `Ok(None)`: SQL for SQLite, to be prepared with [`prepare_sql`].
+pub fn classify(sql: &str, toks: &[Token]) -> Result<Option<Plan>, PgError> {
+    let w = words(sql, toks, 4);
+    let Some(first) = w.first() else {
+        return Ok(Some(Plan::fixed(
+            PlanKind::Empty,
+            "",
+            Verb::Other(String::new()),
+            None,
+        )));
+    };
+    let word = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
+    let tag = |t: &str| Verb::Other(t.to_owned());
+    let plan = match first.as_str() {
+        "begin" | "start" => Plan::fixed(PlanKind::Begin, "BEGIN", tag("BEGIN"), None),
+        "commit" | "end" => Plan::fixed(PlanKind::Commit, "COMMIT", tag("COMMIT"), None),
+        "rollback" | "abort" => {
+            let to = (1..4).find(|&i| word(i) == "to");
+            match to {
+                Some(i) => {
+                    // ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name
+                    let rest: Vec<&str> = toks
+                        .iter()
+                        .filter(|t| !t.is_trivia())
+                        .skip(i + 1)
+                        .filter(|t| !t.is_word(sql, "savepoint") && t.kind != Kind::Punct(b';'))
+                        .map(|t| t.text(sql))
+                        .collect();
+                    let [name] = rest.as_slice() else {
+                        return Err(syntax("syntax error in ROLLBACK TO SAVEPOINT"));
+                    };
+                    Plan::fixed(
+                        PlanKind::InTransaction(
+                            "ROLLBACK TO SAVEPOINT can only be used in transaction blocks",
+                        ),
+                        &format!("ROLLBACK TO {name}"),
+                        tag("ROLLBACK"),
+                        None,
+                    )
+                }
+                None => Plan::fixed(PlanKind::Rollback, "ROLLBACK", tag("ROLLBACK"), None),
+            }
+        }
+        "savepoint" => Plan::fixed(
+            PlanKind::InTransaction("SAVEPOINT can only be used in transaction blocks"),
+            sql.trim().trim_end_matches(';'),
+            tag("SAVEPOINT"),
+            None,
+        ),
+        "release" => Plan::fixed(
+            PlanKind::InTransaction("RELEASE SAVEPOINT can only be used in transaction blocks"),
+            sql.trim().trim_end_matches(';'),
+            tag("RELEASE"),
+            None,
+        ),
+        "set" | "reset" | "show" => {
+            let Some(cmd) = settings::parse(sql, toks) else {
+                return Ok(None);
+            };
+            let cmd = cmd?;
+            let (verb, columns) = match &cmd {
+                Command::Set { .. } | Command::Ignored(_) => (tag("SET"), None),
+                Command::Reset(_) => (tag("RESET"), None),
+                Command::Show(name) => (
+                    tag("SHOW"),
+                    Some(vec![Column::new(name.clone(), Type::TEXT)]),
+                ),
+                Command::ShowAll => (
+                    tag("SHOW"),
+                    Some(vec![
+                        Column::new("name", Type::TEXT),
+                        Column::new("setting", Type::TEXT),
+                        Column::new("description", Type::TEXT),
+                    ]),
+                ),
+            };
+            Plan::fixed(PlanKind::Setting(cmd), "", verb, columns)
+        }
+        "deallocate" => Plan::fixed(
+            PlanKind::Setting(Command::Ignored("DEALLOCATE")),
+            "",
+            tag("DEALLOCATE"),
+            None,
+        ),
+        "discard" => Plan::fixed(
+            PlanKind::Setting(Command::Ignored("DISCARD ALL")),
+            "",
+            tag("DISCARD ALL"),
+            None,
+        ),
+        "listen" | "unlisten" | "notify" | "copy" => {
+            return Err(PgError::not_supported(format!(
+                "{} is not supported by the sqlite example",
+                first.to_ascii_uppercase()
+            )));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(plan))
+}
+
+/// `TRUNCATE [TABLE] [ONLY] name [RESTART IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT]`
+/// → `DELETE FROM name`.
+fn truncate(sql: &str, toks: &[Token]) -> Option<String> {
+    let sig: Vec<&Token> = toks
+        .iter()
+        .filter(|t| !t.is_trivia() && t.kind != Kind::Punct(b';'))
+        .collect();
+    if !sig.first()?.is_word(sql, "truncate") {
+        return None;
+    }
+    let mut i = 1;
+    while sig
+        .get(i)
+        .is_some_and(|t| t.is_word(sql, "table") || t.is_word(sql, "only"))
+    {
+        i += 1;
+    }
+    let name = sig.get(i)?;
+    let mut end = name.end;
+    if sig.get(i + 1).is_some_and(|t| t.kind == Kind::Punct(b'.')) {
+        end = sig.get(i + 2)?.end;
+    }
+    Some(format!("DELETE FROM {}", &sql[name.start..end]))
+}
+
+fn only_trivia(rest: &str) -> bool {
+    lex::tokenize(rest)
+        .iter()
+        .all(|t| t.is_trivia() || t.kind == Kind::Punct(b';'))
+}
+
+/// Translates, prepares and describes SQL for SQLite.
+pub fn prepare_sql(
+    db: &mut SessionDb,
+    epoch: u64,
+    sql: &str,
+    toks: &[Token],
+) -> Result<Plan, ExecError> {
+    let (sqlite_sql, verb) = match truncate(sql, toks) {
+        Some(delete) => (
+            translate::Translated {
+                sql: delete,
+                param_hints: Vec::new(),
+            },
+            Verb::Other("TRUNCATE TABLE".into()),
+        ),
+        None => (translate::translate(sql, toks)?, verb(sql, toks)),
+    };
+    let key: Arc<str> = Arc::from(sqlite_sql.sql.as_str());
+    let (stmt, tail) = db.raw().prepare(&key)?;
+    let Some(stmt) = stmt else {
+        return Ok(Plan::fixed(
+            PlanKind::Empty,
+            "",
+            Verb::Other(String::new()),
+            None,
+        ));
+    };
+    if !only_trivia(&key[tail..]) {
+        drop(stmt);
+        return Err(ExecError::Pg(syntax(
+            "cannot insert multiple commands into a prepared statement",
+        )));
+    }
+    let ncols = stmt.column_count();
+    let nparams = stmt.param_count();
+    let readonly = stmt.readonly();
+    let names: Vec<String> = (0..ncols).map(|i| stmt.column_name(i)).collect();
+    let decls: Vec<Option<String>> = (0..ncols).map(|i| stmt.column_decltype(i)).collect();
+    db.checkin(key.clone(), stmt);
+
+    let Inference { params, items } = {
+        let mut lookup = SchemaLookup {
+            db,
+            epoch,
+            would_block: false,
+        };
+        let inf = infer::infer(sql, toks, &sqlite_sql.param_hints, &mut lookup);
+        if lookup.would_block {
+            return Err(ExecError::Retry);
+        }
+        inf
+    };
+    let items = items.filter(|i| i.len() == ncols);
+    let mut columns = Vec::with_capacity(ncols);
+    let mut kinds = Vec::with_capacity(ncols);
+    let mut untyped = Vec::with_capacity(ncols);
+    for i in 0..ncols {
+        let item = items.as_ref().and_then(|it| it.get(i));
+        let ty: Option<PgTy> = match &decls[i] {
+            Some(d) => Some(types::from_decltype(d)),
+            None => item.and_then(|it| it.ty.clone()),
+        };
+        let name = match (item.and_then(|it| it.name.clone()), &decls[i]) {
+            (Some(n), None) => n,
+            _ => names[i].clone(),
+        };
+        untyped.push(ty.is_none());
+        let ty = ty.unwrap_or(PgTy {
+            ty: Type::TEXT,
+            typmod: -1,
+        });
+        kinds.push(ColKind::of(&ty.ty));
+        columns.push(Column::new(name, ty.ty).with_type_modifier(ty.typmod));
+    }
+    let params = (0..nparams)
+        .map(|i| {
+            params
+                .get(i)
+                .cloned()
+                .flatten()
+                .map_or(Type::TEXT, |t| t.ty)
+        })
+        .collect();
+    let ddl = matches!(&verb, Verb::Other(v) if v.starts_with("CREATE") || v.starts_with("DROP") || v.starts_with("ALTER"));
+    Ok(Plan {
+        kind: PlanKind::Sql,
+        sql: key,
+        verb,
+        columns: (ncols > 0).then(|| columns.into()),
+        kinds: kinds.into(),
+        untyped: untyped.into(),
+        params,
+        readonly,
+        inline: true,
+        ddl,
+        epoch,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Verb {
+        verb(s, &lex::tokenize(s))
+    }
+
+    #[test]
+    fn verbs() {
+        assert_eq!(v("select 1"), Verb::Select);
+        assert_eq!(
+            v("with x as (select 1) insert into t select * from x"),
+            Verb::Insert
+        );
+        assert_eq!(
+            v("CREATE TEMP TABLE t (a int)"),
+            Verb::Other("CREATE TABLE".into())
+        );
+        assert_eq!(
+            v("create unique index i on t(a)"),
+            Verb::Other("CREATE INDEX".into())
+        );
+        assert_eq!(
+            v("drop table if exists t"),
+            Verb::Other("DROP TABLE".into())
+        );
+        assert_eq!(v("pragma foo"), Verb::Other("PRAGMA".into()));
+    }
+
+    #[test]
+    fn classification() {
+        let c = |s: &str| classify(s, &lex::tokenize(s));
+        assert_eq!(c("  -- x").unwrap().unwrap().kind, PlanKind::Empty);
+        assert_eq!(
+            c("START TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                .unwrap()
+                .unwrap()
+                .kind,
+            PlanKind::Begin
+        );
+        assert_eq!(c("end").unwrap().unwrap().kind, PlanKind::Commit);
+        let p = c("rollback to savepoint a").unwrap().unwrap();
+        assert_eq!(&*p.sql, "ROLLBACK TO a");
+        assert!(matches!(
+            c("show all").unwrap().unwrap().kind,
+            PlanKind::Setting(Command::ShowAll)
+        ));
+        assert!(c("select 1").unwrap().is_none());
+        assert_eq!(c("listen x").unwrap_err().code.code(), "0A000");
+        assert_eq!(
+            truncate(
+                "TRUNCATE TABLE only t RESTART IDENTITY",
+                &lex::tokenize("TRUNCATE TABLE only t RESTART IDENTITY")
+            )
+            .as_deref(),
+            Some("DELETE FROM t")
+        );
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    struct NoSchema;
+
+    impl infer::Schema for NoSchema {
+        fn columns(&mut self, _table: &str) -> Option<Vec<(String, Option<String>)>> {
+            Some(vec![("a".into(), Some("INTEGER".into()))])
+        }
+    }
+
+    /// Random token soup through every layer that reads SQL text: none may panic.
+    #[test]
+    fn sql_text_layers_never_panic() {
+        const PIECES: &[&str] = &[
+            "select",
+            "insert",
+            "into",
+            "values",
+            "update",
+            "set",
+            "delete",
+            "from",
+            "where",
+            "with",
+            "as",
+            "cast",
+            "default",
+            "create",
+            "table",
+            "serial",
+            "primary",
+            "key",
+            "timestamp",
+            "with",
+            "time",
+            "zone",
+            "show",
+            "reset",
+            "to",
+            "=",
+            "::",
+            "(",
+            ")",
+            ",",
+            ";",
+            ".",
+            "$1",
+            "$2",
+            "$0",
+            "$99999999999",
+            "'s'",
+            "E'\\x'",
+            "$$d$$",
+            "$t$",
+            "\"q\"",
+            "1",
+            "1.5e",
+            "a",
+            "t",
+            "current_user",
+            "pg_catalog",
+            "in",
+            "between",
+            "and",
+            "like",
+            "returning",
+            "*",
+            "||",
+            "-",
+            "/*",
+            "*/",
+            "--",
+            "\n",
+            "count",
+            "over",
+            "case",
+            "end",
+            "rollback",
+            "savepoint",
+            "begin",
+            "truncate",
+            "ilike",
+            "[",
+            "]",
+            "date",
+            "é",
+            "\u{0}",
+            "select $0",
+            "values ($0",
+            "insert into t (a) values ($0)",
+            "x::int",
+            "limit $0",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..30_000 {
+            let n = (next() % 14) as usize;
+            let mut sql = String::new();
+            for _ in 0..n {
+                sql.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+                if next() % 3 != 0 {
+                    sql.push(' ');
+                }
+            }
+            let toks = lex::tokenize(&sql);
+            let hints = translate::translate(&sql, &toks)
+                .map(|t| t.param_hints)
+                .unwrap_or_default();
+            let _ = infer::infer(&sql, &toks, &hints, &mut NoSchema);
+            let _ = settings::parse(&sql, &toks);
+            let _ = classify(&sql, &toks);
+            let _ = truncate(&sql, &toks);
+            let _ = verb(&sql, &toks);
+        }
+    }
+}
