@@ -56,6 +56,7 @@ pub struct Session {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) status: TransactionStatus,
     pub(crate) status_set: bool,
+    pub(crate) more_in_implicit: bool,
     pub(crate) reported: Vec<(String, String)>,
     pub(crate) notices: NoticeSender,
     pub(crate) cancel: CancelToken,
@@ -84,6 +85,7 @@ impl Session {
             peer,
             status: TransactionStatus::Idle,
             status_set: false,
+            more_in_implicit: false,
             reported: Vec::new(),
             notices,
             cancel,
@@ -167,6 +169,17 @@ impl Session {
     pub fn set_transaction_status(&mut self, status: TransactionStatus) {
         self.status = status;
         self.status_set = true;
+    }
+
+    /// Whether more statements are known to follow the running one in the same implicit
+    /// transaction: the next statements of a multi-statement Query, or an Execute already
+    /// buffered before the next Sync. An engine that autocommits single statements can start
+    /// a real transaction only when this is true (and end it in
+    /// [`QueryHandler::end_implicit_transaction`](crate::QueryHandler::end_implicit_transaction)),
+    /// keeping the common single-statement case cheap. (A pipeline whose later messages have
+    /// not arrived yet when a statement runs is not seen.)
+    pub fn implicit_transaction_continues(&self) -> bool {
+        self.more_in_implicit
     }
 
     /// Queues a NoticeResponse to the client.

@@ -1,7 +1,7 @@
 # Execute with a row limit suspends the portal; later Executes continue it.
 ! DROP TABLE IF EXISTS tr13
 ! CREATE TABLE tr13 (id int8, v text)
-! INSERT INTO tr13 SELECT g, 'r' || g FROM generate_series(1, 5) g
+! INSERT INTO tr13 VALUES (1, 'r1'), (2, 'r2'), (3, 'r3'), (4, 'r4'), (5, 'r5')
 > Q "BEGIN"
 > P "" "SELECT id FROM tr13 ORDER BY id"
 > B "p" ""

@@ -56,6 +56,9 @@ pub(super) struct SqliteSession {
     /// Parameter values at session start, for RESET.
     defaults: HashMap<String, String>,
     pub(super) statement_timeout: Option<Duration>,
+    /// A transaction this handler opened for an implicit transaction (several statements
+    /// before a Sync, or in one Query); ended in `end_implicit_transaction`.
+    implicit: bool,
 }
 
 fn warning(code: &'static str, msg: &str) -> PgError {
@@ -83,6 +86,7 @@ impl SqliteHandler {
                 plans: HashMap::new(),
                 defaults,
                 statement_timeout: None,
+                implicit: false,
             });
         }
         session
@@ -152,9 +156,24 @@ impl SqliteHandler {
         let status = session.transaction_status();
         match &plan.kind {
             PlanKind::Empty => Ok(Response::Empty),
-            PlanKind::Sql => self.run_sql(session, plan, params, formats, simple).await,
+            PlanKind::Sql => {
+                // PostgreSQL runs the statements up to a Sync (or of one Query) as one
+                // transaction: open one when more are known to follow.
+                if status == TransactionStatus::Idle
+                    && session.implicit_transaction_continues()
+                    && !self.state(session)?.implicit
+                {
+                    self.run_fixed(session, "BEGIN").await?;
+                    self.state(session)?.implicit = true;
+                }
+                self.run_sql(session, plan, params, formats, simple).await
+            }
             PlanKind::Setting(cmd) => self.setting(session, cmd, plan),
             PlanKind::Begin => {
+                if std::mem::take(&mut self.state(session)?.implicit) {
+                    // BEGIN inside an implicit transaction makes it a transaction block.
+                    return Ok(Response::Command(Tag::new("BEGIN")));
+                }
                 if status != TransactionStatus::Idle {
                     session.notice(warning(
                         "25001",
@@ -349,5 +368,25 @@ impl QueryHandler for SqliteHandler {
         let plan = self.plan(session, sql).await?;
         self.run(session, &plan, &Params::default(), &Formats::AllText, true)
             .await
+    }
+
+    async fn end_implicit_transaction(&self, session: &mut Session, failed: bool) -> PgResult<()> {
+        if session.get::<SqliteSession>().is_none_or(|s| !s.implicit) {
+            return Ok(());
+        }
+        self.state(session)?.implicit = false;
+        if self.sqlite_autocommit(session).await? {
+            return Ok(()); // SQLite already ended it (an interrupted write rolls back).
+        }
+        if failed {
+            self.run_fixed(session, "ROLLBACK").await
+        } else if let Err(e) = self.run_fixed(session, "COMMIT").await {
+            if !self.sqlite_autocommit(session).await.unwrap_or(true) {
+                let _ = self.run_fixed(session, "ROLLBACK").await;
+            }
+            Err(e)
+        } else {
+            Ok(())
+        }
     }
 }

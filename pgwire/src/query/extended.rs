@@ -100,7 +100,10 @@ impl<St: Send + Sync + 'static> Extended<St> {
             FrontendMessage::Parse(p) => self.parse(handler, session, io, p).await,
             FrontendMessage::Bind(b) => self.bind(session, io, b),
             FrontendMessage::Describe(d) => self.describe(io, d),
-            FrontendMessage::Execute(e) => self.execute(handler, session, io, e).await,
+            FrontendMessage::Execute(e) => {
+                session.more_in_implicit = io.conn.execute_buffered_before_sync();
+                self.execute(handler, session, io, e).await
+            }
             FrontendMessage::Close(c) => {
                 match c.target {
                     Target::Statement => self.statements.remove(&c.name).map(drop),

@@ -31,7 +31,9 @@ where
         io.conn.send(&BackendMessage::EmptyQueryResponse);
         return Ok(false);
     }
-    for stmt in statements {
+    let last = statements.len() - 1;
+    for (i, stmt) in statements.into_iter().enumerate() {
+        session.more_in_implicit = i < last;
         let result = run_one(handler, session, io, stmt).await;
         io.drain_notices();
         if let Err(e) = result {

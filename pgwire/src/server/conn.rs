@@ -90,6 +90,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
         }
     }
 
+    /// Whether the read buffer holds an Execute before the next Sync (walking frame headers
+    /// only).
+    pub fn execute_buffered_before_sync(&self) -> bool {
+        let b = &self.rbuf[..];
+        let mut i = 0;
+        while i + 5 <= b.len() {
+            match b[i] {
+                b'E' => return true,
+                b'S' => return false,
+                _ => {}
+            }
+            let len = i32::from_be_bytes([b[i + 1], b[i + 2], b[i + 3], b[i + 4]]);
+            if len < 4 {
+                return false;
+            }
+            i += 1 + len as usize;
+        }
+        false
+    }
+
     /// Whether a complete message is already buffered.
     pub fn has_buffered_message(&self) -> bool {
         self.rbuf.len() >= 5 && {
