@@ -158,8 +158,11 @@ impl SqliteHandler {
             PlanKind::Empty => Ok(Response::Empty),
             PlanKind::Sql => {
                 // PostgreSQL runs the statements up to a Sync (or of one Query) as one
-                // transaction: open one when more are known to follow.
+                // transaction: open one when more are known to follow. Not for DDL: in
+                // shared-cache mode a schema change holds the schema lock, and keeping it for
+                // the rest of a long script stalls every other session.
                 if status == TransactionStatus::Idle
+                    && !plan.ddl
                     && session.implicit_transaction_continues()
                     && !self.state(session)?.implicit
                 {

@@ -162,11 +162,10 @@ impl SqliteHandler {
         let want_first_row = simple && plan.untyped.iter().any(|&u| u);
         let mut db = shared.db.clone().lock_owned().await;
         db.reap(&shared.closed);
-        // Reads run inline: stopped early, they simply run again. So do writes outside a
-        // transaction on the in-memory database: an interrupted one is rolled back whole
-        // before it runs again. Inside a transaction an interrupted write would take the
-        // transaction with it, and a file database may sync: those go to the pool.
-        let inline = plan.inline && (plan.readonly || (self.db.is_memory() && db.autocommit()));
+        // Reads run inline: stopped early, they simply run again. Writes always go to the
+        // blocking pool: an inline write interrupted by the time budget and run again was
+        // seen applied twice under load (sqlite_load), so they are never retried.
+        let inline = plan.inline && plan.readonly;
         let first = if inline {
             let _scope = limits.enter(true);
             start(
