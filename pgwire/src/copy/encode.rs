@@ -1,15 +1,18 @@
 //! [`CopyEncoder`]: rows in, COPY TO data out (text with escapes, CSV with quoting, binary
-//! with signature and trailer), batched into [`CopyChunk`]s; and [`ToCopyRow`], the rows
+//! with signature and trailer), batched into [`CopyDataBatch`]es; and [`ToCopyRow`], the rows
 //! [`CopyOut::rows`](super::CopyOut::rows) takes (tuples and vectors of values).
+//!
+//! A batch holds many rows but each row is its own CopyData message, as PostgreSQL sends
+//! them: clients such as tokio-postgres's `BinaryCopyOutStream` and psycopg's
+//! `Copy.rows()` read one row per message.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::{BufMut, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures::Stream;
 
-use super::CopyChunk;
 use super::binary;
 use super::csv::CsvSyntax;
 use super::options::{CopyDirection, CopyOptions, FileFormat, ForceQuote, Header};
@@ -17,11 +20,57 @@ use super::text;
 use crate::error::{PgError, PgResult, SqlState};
 use crate::types::{Column, IsNull, ToPgValue, Type};
 
-/// Bytes gathered before a chunk is handed out by [`CopyOut::rows`](super::CopyOut::rows).
+/// Bytes gathered before a batch is handed out by [`CopyOut::rows`](super::CopyOut::rows).
 pub const CHUNK_BYTES: usize = 64 * 1024;
 
+/// CopyData messages encoded by a [`CopyEncoder`], ready for the wire: one message per row
+/// (and for a header line; the binary signature rides with the first row, the trailer has
+/// its own), as PostgreSQL sends them. Send batches with
+/// [`CopyOut::batches`](super::CopyOut::batches).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CopyDataBatch {
+    /// Whole CopyData messages (tag, length, payload).
+    pub(crate) wire: Bytes,
+    rows: u64,
+}
+
+impl CopyDataBatch {
+    /// Rows in the batch (counted for the `COPY n` tag).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Whether the batch holds no messages.
+    pub fn is_empty(&self) -> bool {
+        self.wire.is_empty()
+    }
+
+    /// The payload of each CopyData message, in order (slices of the batch, no copy).
+    pub fn messages(&self) -> impl Iterator<Item = Bytes> + '_ {
+        let mut rest = self.wire.clone();
+        std::iter::from_fn(move || {
+            if rest.len() < 5 {
+                return None;
+            }
+            let len = i32::from_be_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+            let mut msg = rest.split_to((1 + len).min(rest.len()));
+            msg.advance(5);
+            Some(msg)
+        })
+    }
+
+    /// The COPY data itself: every payload, concatenated (what a file would hold).
+    pub fn payload(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.wire.len());
+        for m in self.messages() {
+            out.extend_from_slice(&m);
+        }
+        out
+    }
+}
+
 /// Encodes rows for a COPY TO in text, CSV or binary format, into one buffer that is split
-/// into [`CopyChunk`]s without copying.
+/// into [`CopyDataBatch`]es without copying.
 ///
 /// ```
 /// use pgwire::copy::{CopyEncoder, CopyOptions};
@@ -35,9 +84,10 @@ pub const CHUNK_BYTES: usize = 64 * 1024;
 /// enc.encode_field(&2i64).unwrap();
 /// enc.encode_null();
 /// enc.end_row().unwrap();
-/// let chunk = enc.finish().unwrap();
-/// assert_eq!(&chunk.data[..], b"1\ttab\\there\n2\t\\N\n");
-/// assert_eq!(chunk.rows, 2);
+/// let batch = enc.finish().unwrap();
+/// assert_eq!(batch.payload(), b"1\ttab\\there\n2\t\\N\n");
+/// assert_eq!(batch.rows(), 2);
+/// assert_eq!(batch.messages().count(), 2);
 /// ```
 #[derive(Debug)]
 pub struct CopyEncoder {
@@ -51,8 +101,11 @@ pub struct CopyEncoder {
     buf: BytesMut,
     scratch: Vec<u8>,
     col: usize,
+    /// Where the current row's CopyData message starts.
     row_start: Option<usize>,
     rows: u64,
+    /// Binary: the file header, not sent yet (it goes with the first row or the trailer).
+    header_pending: bool,
     finished: bool,
 }
 
@@ -105,17 +158,36 @@ impl CopyEncoder {
             col: 0,
             row_start: None,
             rows: 0,
+            header_pending: options.format == FileFormat::Binary,
             finished: false,
         };
-        match options.format {
-            FileFormat::Binary => enc.buf.extend_from_slice(binary::HEADER),
-            _ if options.header == Header::On => enc.header_line(),
-            _ => {}
+        if options.format != FileFormat::Binary && options.header == Header::On {
+            enc.header_line();
         }
         Ok(enc)
     }
 
+    /// Starts a CopyData message (its length is filled in by `end_message`).
+    #[inline]
+    fn begin_message(&mut self) -> usize {
+        let start = self.buf.len();
+        self.buf.put_u8(b'd');
+        self.buf.put_i32(0);
+        if self.header_pending {
+            self.header_pending = false;
+            self.buf.extend_from_slice(binary::HEADER);
+        }
+        start
+    }
+
+    #[inline]
+    fn end_message(&mut self, start: usize) {
+        let len = (self.buf.len() - start - 1) as i32;
+        self.buf[start + 1..start + 5].copy_from_slice(&len.to_be_bytes());
+    }
+
     fn header_line(&mut self) {
+        let msg = self.begin_message();
         let columns = self.columns.clone();
         let single = columns.len() == 1;
         for (i, c) in columns.iter().enumerate() {
@@ -127,6 +199,7 @@ impl CopyEncoder {
             self.finish_text(start, false, single);
         }
         self.buf.put_u8(b'\n');
+        self.end_message(msg);
     }
 
     /// The columns being encoded.
@@ -142,12 +215,16 @@ impl CopyEncoder {
     #[inline]
     fn begin_field(&mut self) {
         if self.row_start.is_none() {
-            self.row_start = Some(self.buf.len());
-            if self.format == FileFormat::Binary {
-                self.buf.put_i16(self.columns.len() as i16);
-            }
+            self.begin_row();
         } else if self.format != FileFormat::Binary {
             self.buf.put_u8(self.csv.delim);
+        }
+    }
+
+    fn begin_row(&mut self) {
+        self.row_start = Some(self.begin_message());
+        if self.format == FileFormat::Binary {
+            self.buf.put_i16(self.columns.len() as i16);
         }
     }
 
@@ -265,14 +342,18 @@ impl CopyEncoder {
                 ),
             ));
         }
-        if self.row_start.is_none() && self.format == FileFormat::Binary {
-            // A row of zero columns.
-            self.buf.put_i16(0);
-        }
+        let start = match self.row_start.take() {
+            Some(s) => s,
+            None => {
+                // A row of zero columns.
+                self.begin_row();
+                self.row_start.take().unwrap_or(0)
+            }
+        };
         if self.format != FileFormat::Binary {
             self.buf.put_u8(b'\n');
         }
-        self.row_start = None;
+        self.end_message(start);
         self.col = 0;
         self.rows += 1;
         Ok(())
@@ -281,6 +362,14 @@ impl CopyEncoder {
     /// Drops a partly encoded row.
     pub fn discard_row(&mut self) {
         if let Some(start) = self.row_start.take() {
+            // The binary header rides with the first row: keep it for the next one. (A
+            // tuple cannot start like it: "PG" would be 20551 columns.)
+            if self.format == FileFormat::Binary
+                && self.buf.get(start + 5..start + 5 + binary::HEADER.len())
+                    == Some(&binary::HEADER[..])
+            {
+                self.header_pending = true;
+            }
             self.buf.truncate(start);
         }
         self.col = 0;
@@ -291,25 +380,25 @@ impl CopyEncoder {
         self.row_start.unwrap_or(self.buf.len())
     }
 
-    /// Takes every completed row (and the header, if not taken yet) as one chunk.
-    pub fn take_chunk(&mut self) -> CopyChunk {
+    /// Takes every completed row (and a header line) as one batch.
+    pub fn take_batch(&mut self) -> CopyDataBatch {
         let end = self.pending_bytes();
-        let data = self.buf.split_to(end).freeze();
+        let wire = self.buf.split_to(end).freeze();
         if let Some(start) = self.row_start.as_mut() {
             *start -= end;
         }
         if self.buf.capacity() < 1024 {
             self.buf.reserve(CHUNK_BYTES);
         }
-        CopyChunk {
-            data,
+        CopyDataBatch {
+            wire,
             rows: std::mem::take(&mut self.rows),
         }
     }
 
     /// Ends the data: the rows not taken yet, and the binary trailer. An error if a row is
     /// unfinished.
-    pub fn finish(&mut self) -> PgResult<CopyChunk> {
+    pub fn finish(&mut self) -> PgResult<CopyDataBatch> {
         if self.row_start.is_some() {
             self.discard_row();
             return Err(PgError::new(
@@ -318,10 +407,12 @@ impl CopyEncoder {
             ));
         }
         if self.format == FileFormat::Binary && !self.finished {
+            let msg = self.begin_message();
             self.buf.put_i16(-1);
+            self.end_message(msg);
         }
         self.finished = true;
-        Ok(self.take_chunk())
+        Ok(self.take_batch())
     }
 }
 
@@ -401,7 +492,7 @@ where
     S: Stream<Item = PgResult<R>> + Unpin,
     R: ToCopyRow,
 {
-    type Item = PgResult<CopyChunk>;
+    type Item = PgResult<CopyDataBatch>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -419,7 +510,7 @@ where
                         return Poll::Ready(Some(Err(e)));
                     }
                     if this.enc.pending_bytes() >= CHUNK_BYTES {
-                        return Poll::Ready(Some(Ok(this.enc.take_chunk())));
+                        return Poll::Ready(Some(Ok(this.enc.take_batch())));
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
@@ -432,7 +523,7 @@ where
                 }
                 Poll::Pending => {
                     if this.enc.pending_bytes() > 0 {
-                        return Poll::Ready(Some(Ok(this.enc.take_chunk())));
+                        return Poll::Ready(Some(Ok(this.enc.take_batch())));
                     }
                     return Poll::Pending;
                 }
@@ -469,9 +560,11 @@ mod tests {
         enc.encode_raw(Some(b"3"));
         enc.encode_raw(Some(b""));
         enc.end_row().unwrap();
-        let chunk = enc.finish().unwrap();
-        assert_eq!(&chunk.data[..], b"a,b\n1,\"a,b\"\n2,\n3,\"\"\n");
-        assert_eq!(chunk.rows, 3);
+        let batch = enc.finish().unwrap();
+        assert_eq!(batch.payload(), b"a,b\n1,\"a,b\"\n2,\n3,\"\"\n");
+        assert_eq!(batch.rows(), 3);
+        let messages: Vec<Bytes> = batch.messages().collect();
+        assert_eq!(messages, ["a,b\n", "1,\"a,b\"\n", "2,\n", "3,\"\"\n"]);
         // Too few values: the row is dropped.
         let mut enc = CopyEncoder::new(&CopyOptions::text(), c).unwrap();
         enc.encode_field(&1i32).unwrap();
@@ -479,24 +572,38 @@ mod tests {
         enc.encode_field(&1i32).unwrap();
         enc.encode_field("x").unwrap();
         enc.end_row().unwrap();
-        assert_eq!(&enc.finish().unwrap().data[..], b"1\tx\n");
+        assert_eq!(enc.finish().unwrap().payload(), b"1\tx\n");
     }
 
     #[test]
     fn binary_rows() {
         let c = cols(&[("a", Type::INT4), ("b", Type::TEXT)]);
         let mut enc = CopyEncoder::new(&CopyOptions::binary(), c).unwrap();
+        // A failed first row keeps the header for the next.
+        enc.encode_field(&1i32).unwrap();
+        enc.discard_row();
         (7i32, "hi").encode_row(&mut enc).unwrap();
         enc.end_row().unwrap();
         enc.encode_field(&8i32).unwrap();
         enc.encode_null();
         enc.end_row().unwrap();
-        let data = enc.finish().unwrap().data;
+        let batch = enc.finish().unwrap();
+        let mut first = binary::HEADER.to_vec();
+        first.extend_from_slice(b"\0\x02\0\0\0\x04\0\0\0\x07\0\0\0\x02hi");
+        let second = b"\0\x02\0\0\0\x04\0\0\0\x08\xff\xff\xff\xff".to_vec();
+        let messages: Vec<Vec<u8>> = batch.messages().map(|m| m.to_vec()).collect();
+        assert_eq!(messages, vec![first, second, b"\xff\xff".to_vec()]);
+        // No rows: header and trailer in one message, as PostgreSQL sends them.
+        let mut enc = CopyEncoder::new(&CopyOptions::binary(), cols(&[("a", Type::INT4)])).unwrap();
         let mut want = binary::HEADER.to_vec();
-        want.extend_from_slice(b"\0\x02\0\0\0\x04\0\0\0\x07\0\0\0\x02hi");
-        want.extend_from_slice(b"\0\x02\0\0\0\x04\0\0\0\x08\xff\xff\xff\xff");
         want.extend_from_slice(b"\xff\xff");
-        assert_eq!(&data[..], &want[..]);
+        let messages: Vec<Vec<u8>> = enc
+            .finish()
+            .unwrap()
+            .messages()
+            .map(|m| m.to_vec())
+            .collect();
+        assert_eq!(messages, vec![want]);
     }
 
     #[test]

@@ -59,7 +59,7 @@ mod tests;
 
 pub(crate) use decode::not_referenced;
 pub use decode::{CopyDecoder, Decoded, MAX_ROW_BYTES};
-pub use encode::{CHUNK_BYTES, CopyEncoder, ToCopyRow};
+pub use encode::{CHUNK_BYTES, CopyDataBatch, CopyEncoder, ToCopyRow};
 pub use options::{CopyDirection, CopyOptions, FileFormat, ForceQuote, Header};
 pub use reader::CopyReader;
 pub use row::{CopyBatch, CopyRow};
@@ -238,7 +238,33 @@ pub struct CopyChunk {
 /// A COPY TO STDOUT: its formats and the stream of data.
 pub struct CopyOut {
     pub(crate) format: CopyFormat,
-    pub(crate) chunks: BoxStream<'static, PgResult<CopyChunk>>,
+    pub(crate) data: BoxStream<'static, PgResult<Outgoing>>,
+}
+
+/// What a COPY TO sends: a raw chunk (one CopyData message) or encoded messages.
+pub(crate) enum Outgoing {
+    Chunk(CopyChunk),
+    Batch(CopyDataBatch),
+}
+
+impl Outgoing {
+    /// Rows held (for the `COPY n` tag).
+    pub(crate) fn rows(&self) -> u64 {
+        match self {
+            Outgoing::Chunk(c) => c.rows,
+            Outgoing::Batch(b) => b.rows(),
+        }
+    }
+
+    /// Appends the CopyData message(s) to `buf`.
+    pub(crate) fn write_to(&self, buf: &mut bytes::BytesMut) {
+        match self {
+            Outgoing::Chunk(c) => {
+                crate::codec::write_message(buf, b'd', |b| b.extend_from_slice(&c.data))
+            }
+            Outgoing::Batch(b) => buf.extend_from_slice(&b.wire),
+        }
+    }
 }
 
 impl fmt::Debug for CopyOut {
@@ -250,22 +276,37 @@ impl fmt::Debug for CopyOut {
 }
 
 impl CopyOut {
-    /// A COPY TO whose data comes from `chunks`.
+    /// A COPY TO whose data comes from `chunks`, each sent as one CopyData message. (Clients
+    /// such as psycopg's `Copy.rows()` and tokio-postgres's `BinaryCopyOutStream` read one
+    /// row per message, as PostgreSQL sends them: give one row per chunk, or use
+    /// [`CopyOut::rows`] or [`CopyOut::batches`].)
     pub fn new(
         format: CopyFormat,
         chunks: impl Stream<Item = PgResult<CopyChunk>> + Send + 'static,
     ) -> CopyOut {
         CopyOut {
             format,
-            chunks: chunks.boxed(),
+            data: chunks.map(|c| c.map(Outgoing::Chunk)).boxed(),
+        }
+    }
+
+    /// A COPY TO whose data was encoded with a [`CopyEncoder`] (for engines that encode on
+    /// another thread and send the batches through a channel).
+    pub fn batches(
+        format: CopyFormat,
+        batches: impl Stream<Item = PgResult<CopyDataBatch>> + Send + 'static,
+    ) -> CopyOut {
+        CopyOut {
+            format,
+            data: batches.map(|b| b.map(Outgoing::Batch)).boxed(),
         }
     }
 }
 
 impl CopyOut {
     /// A COPY TO of `rows` (each a tuple or vector of values, see [`ToCopyRow`]) for
-    /// `columns`, encoded in `statement`'s format and options and sent in chunks of about
-    /// [`CHUNK_BYTES`].
+    /// `columns`, encoded in `statement`'s format and options, one CopyData message per row
+    /// as PostgreSQL sends them, in batches of about [`CHUNK_BYTES`].
     ///
     /// Fails at once when the options do not fit the columns (a FORCE_QUOTE column the COPY
     /// lacks).
@@ -280,7 +321,7 @@ impl CopyOut {
     {
         let format = CopyFormat::of(&statement.options, columns.len());
         let enc = CopyEncoder::new(&statement.options, columns)?;
-        Ok(CopyOut::new(
+        Ok(CopyOut::batches(
             format,
             encode::EncodeStream {
                 rows: Box::pin(rows),

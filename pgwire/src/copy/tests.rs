@@ -729,7 +729,7 @@ fn encoder_and_decoder_round_trip() {
             r.encode_row(&mut enc).unwrap();
             enc.end_row().unwrap();
         }
-        let data = enc.finish().unwrap().data;
+        let data = enc.finish().unwrap().payload();
         let mut read = opts.clone();
         read.force_quote = ForceQuote::None;
         let mut dec = CopyDecoder::new(&read, "t", c.clone()).unwrap();
@@ -836,20 +836,36 @@ async fn batches_own_their_rows() {
 }
 
 #[tokio::test]
-async fn copy_out_rows_batches_chunks() {
+async fn copy_out_rows_batches_rows_one_message_each() {
     let c = cols(&[("n", Type::INT8), ("s", Type::TEXT)]);
     let stmt = CopyStatement::parse("copy t to stdout (format csv, header)").unwrap();
     let rows = futures::stream::iter((0..20_000i64).map(|i| Ok((i, format!("row {i}")))));
     let out = CopyOut::rows(&stmt, c, rows).unwrap();
     assert!(!out.format.binary);
-    let chunks: Vec<CopyChunk> = out.chunks.map(Result::unwrap).collect().await;
-    assert!(chunks.len() > 2 && chunks.len() < 10, "{}", chunks.len());
-    assert!(chunks.iter().all(|c| c.data.len() <= CHUNK_BYTES + 64));
-    assert_eq!(chunks.iter().map(|c| c.rows).sum::<u64>(), 20_000);
-    let text: String = chunks
-        .iter()
-        .map(|c| std::str::from_utf8(&c.data).unwrap())
-        .collect();
-    assert!(text.starts_with("n,s\n0,row 0\n1,row 1\n"));
-    assert!(text.ends_with("19999,row 19999\n"));
+    let items: Vec<Outgoing> = out.data.map(Result::unwrap).collect().await;
+    assert!(items.len() > 2 && items.len() < 10, "{}", items.len());
+    assert_eq!(items.iter().map(Outgoing::rows).sum::<u64>(), 20_000);
+    let mut wire = bytes::BytesMut::new();
+    let mut messages = Vec::new();
+    for item in &items {
+        let Outgoing::Batch(b) = item else {
+            panic!("not a batch")
+        };
+        assert!(b.wire.len() <= CHUNK_BYTES + 64);
+        item.write_to(&mut wire);
+        messages.extend(b.messages());
+    }
+    assert_eq!(messages.len(), 20_001);
+    assert_eq!(&messages[0][..], b"n,s\n");
+    assert_eq!(&messages[1][..], b"0,row 0\n");
+    assert_eq!(&messages[20_000][..], b"19999,row 19999\n");
+    // On the wire: 'd', length, payload, for every message.
+    let mut wire = wire.freeze();
+    for m in &messages {
+        assert_eq!(wire[0], b'd');
+        let len = i32::from_be_bytes([wire[1], wire[2], wire[3], wire[4]]) as usize;
+        assert_eq!(&wire[5..1 + len], &m[..]);
+        let _ = wire.split_to(1 + len);
+    }
+    assert!(wire.is_empty());
 }
