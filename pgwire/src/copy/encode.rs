@@ -59,6 +59,11 @@ impl CopyDataBatch {
         })
     }
 
+    /// Bytes of COPY data (the payloads, without message headers).
+    pub fn payload_len(&self) -> usize {
+        self.messages().map(|m| m.len()).sum()
+    }
+
     /// The COPY data itself: every payload, concatenated (what a file would hold).
     pub fn payload(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.wire.len());

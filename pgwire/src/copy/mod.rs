@@ -62,7 +62,7 @@ pub use decode::{CopyDecoder, Decoded, MAX_ROW_BYTES};
 pub use encode::{CHUNK_BYTES, CopyDataBatch, CopyEncoder, ToCopyRow};
 pub use options::{CopyDirection, CopyOptions, FileFormat, ForceQuote, Header};
 pub use reader::CopyReader;
-pub use row::{CopyBatch, CopyRow};
+pub use row::{CopyRow, RowBatch};
 pub use statement::{CopySource, CopyStatement, TableName, is_copy};
 
 use std::fmt;

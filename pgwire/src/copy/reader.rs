@@ -9,7 +9,7 @@ use futures::{FutureExt, Stream, StreamExt};
 
 use super::CopyInStream;
 use super::decode::{CopyDecoder, Step};
-use super::row::{CopyBatch, CopyRow, with_context};
+use super::row::{CopyRow, RowBatch, with_context};
 use crate::error::PgResult;
 use crate::types::Column;
 
@@ -110,12 +110,12 @@ where
         }
     }
 
-    /// Up to `max_rows` rows copied into one owned [`CopyBatch`] (also cut at about 1 MiB of
+    /// Up to `max_rows` rows copied into one owned [`RowBatch`] (also cut at about 1 MiB of
     /// field data, or when a row would have to wait for the client), `None` at the end.
     /// For engines that insert on another thread.
-    pub async fn next_batch(&mut self, max_rows: usize) -> PgResult<Option<CopyBatch>> {
+    pub async fn next_batch(&mut self, max_rows: usize) -> PgResult<Option<RowBatch>> {
         const MAX_BYTES: usize = 1 << 20;
-        let mut batch = CopyBatch::new(self.decoder.meta().clone());
+        let mut batch = RowBatch::new(self.decoder.meta().clone());
         while batch.len() < max_rows.max(1) && batch.data_len() < MAX_BYTES {
             match self.decoder.step()? {
                 Step::Row => {

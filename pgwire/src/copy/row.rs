@@ -1,4 +1,4 @@
-//! Decoded COPY rows ([`CopyRow`], borrowed; [`CopyBatch`], owned) and the error context
+//! Decoded COPY rows ([`CopyRow`], borrowed; [`RowBatch`], owned) and the error context
 //! PostgreSQL attaches to COPY FROM errors (`COPY t, line 5, column v: "abc"`).
 
 use std::sync::Arc;
@@ -142,7 +142,7 @@ pub(crate) fn check_utf8(bytes: &[u8]) -> PgResult<()> {
     ))
 }
 
-/// One row of a COPY FROM, borrowed from the decoder (or a [`CopyBatch`]): one buffer and
+/// One row of a COPY FROM, borrowed from the decoder (or a [`RowBatch`]): one buffer and
 /// the place of each field in it, so reading a row allocates nothing.
 ///
 /// In text and CSV formats a field holds its decoded text (escapes and quotes removed,
@@ -259,7 +259,7 @@ impl<'a> CopyRow<'a> {
 /// Decoded rows that own their data, to hand to another thread (a blocking engine) in one
 /// piece: one buffer for all rows' fields, no allocation per row.
 #[derive(Debug)]
-pub struct CopyBatch {
+pub struct RowBatch {
     pub(crate) meta: Arc<Meta>,
     data: Vec<u8>,
     fields: Vec<Option<Span>>,
@@ -267,9 +267,9 @@ pub struct CopyBatch {
     rows: Vec<(u64, u32)>,
 }
 
-impl CopyBatch {
-    pub(crate) fn new(meta: Arc<Meta>) -> CopyBatch {
-        CopyBatch {
+impl RowBatch {
+    pub(crate) fn new(meta: Arc<Meta>) -> RowBatch {
+        RowBatch {
             meta,
             data: Vec::new(),
             fields: Vec::new(),
