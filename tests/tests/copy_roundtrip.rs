@@ -69,8 +69,12 @@ fn text_data() -> String {
 }
 
 fn csv_data() -> String {
+    csv_rows(ROWS)
+}
+
+fn csv_rows(n: i64) -> String {
     let mut s = String::from("id,name,price\n");
-    for i in 0..ROWS {
+    for i in 0..n {
         let (id, name, price) = row(i);
         s.push_str(&id.to_string());
         s.push(',');
@@ -248,4 +252,121 @@ async fn a_bad_row_fails_the_copy_and_stores_nothing() {
     );
     let out = receive(&client, "COPY items TO STDOUT").await;
     assert!(out.is_empty());
+}
+
+#[test]
+fn psql_copy_files_in_and_out() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (port, _db) = rt.block_on(copy_handler::start());
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let data = csv_rows(1000);
+    std::fs::write(&input, &data).unwrap();
+    let (ok, out, err) = support::psql(
+        "127.0.0.1",
+        port,
+        "tester",
+        &[
+            "-c",
+            &format!(
+                "\\copy items from '{}' with (format csv, header match)",
+                input.display()
+            ),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "COPY 1000");
+    let output = dir.path().join("out.csv");
+    let (ok, out, err) = support::psql(
+        "127.0.0.1",
+        port,
+        "tester",
+        &[
+            "-c",
+            &format!("\\copy items to '{}' csv header", output.display()),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "COPY 1000");
+    assert!(
+        std::fs::read_to_string(&output).unwrap() == data,
+        "CSV differs"
+    );
+    // A bad row: psql shows PostgreSQL's error and context.
+    std::fs::write(&input, "1,x,1\n2,y\n").unwrap();
+    let (ok, _, err) = support::psql(
+        "127.0.0.1",
+        port,
+        "tester",
+        &[
+            "-c",
+            &format!("\\copy items from '{}' csv", input.display()),
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("missing data for column \"price\""), "{err}");
+    assert!(err.contains("COPY items, line 2: \"2,y\""), "{err}");
+}
+
+const PSYCOPG: &str = r#"
+import sys, psycopg
+conn = psycopg.connect(f"host=127.0.0.1 port={sys.argv[1]} user=tester dbname=db", autocommit=True)
+cur = conn.cursor()
+with cur.copy("COPY items FROM STDIN") as cp:
+    for i in range(1000):
+        cp.write_row((i, None if i % 3 == 0 else f"name\t{i}\\ \"q\"", i * 0.5))
+assert cur.rowcount == 1000, cur.rowcount
+with cur.copy("COPY items TO STDOUT") as cp:
+    rows = list(cp.rows())
+assert len(rows) == 1000, len(rows)
+assert rows[1] == ("1", "name\t1\\ \"q\"", "0.5"), rows[1]
+assert rows[3] == ("3", None, "1.5"), rows[3]
+with cur.copy("COPY items TO STDOUT (FORMAT binary)") as cp:
+    cp.set_types(["int8", "text", "float8"])
+    rows = list(cp.rows())
+assert rows[1] == (1, "name\t1\\ \"q\"", 0.5), rows[1]
+with cur.copy("COPY items (id, name) FROM STDIN (FORMAT binary)") as cp:
+    cp.set_types(["int8", "text"])
+    cp.write_row((5000, "bin"))
+with cur.copy("COPY items (name, id) TO STDOUT") as cp:
+    rows = list(cp.rows())
+assert rows[-1] == ("bin", "5000"), rows[-1]
+try:
+    with cur.copy("COPY items FROM STDIN (FORMAT csv)") as cp:
+        cp.write(b"1,x,1\nzz,y,2\n")
+    raise SystemExit("no error")
+except psycopg.errors.InvalidTextRepresentation as e:
+    assert e.diag.context == 'COPY items, line 2, column id: "zz"', e.diag.context
+print("ok")
+"#;
+
+#[test]
+fn psycopg_copy_rows_in_text_and_binary() {
+    let venv = std::env::var("PGWIRE_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/pgwire-venv")
+        });
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        eprintln!(
+            "skipped: no Python venv at {} (run .ci/install-deps.sh)",
+            venv.display()
+        );
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (port, _db) = rt.block_on(copy_handler::start());
+    let out = std::process::Command::new(python)
+        .args(["-c", PSYCOPG, &port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }
