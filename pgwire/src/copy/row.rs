@@ -207,9 +207,14 @@ impl<'a> CopyRow<'a> {
             None => Ok(None),
             Some(b) => match std::str::from_utf8(b) {
                 Ok(s) => Ok(Some(s)),
-                Err(_) => Err(with_context(check_utf8(b).unwrap_err(), || {
-                    self.meta.column_context(self.line, i, None)
-                })),
+                Err(_) => {
+                    let e = check_utf8(b).err().unwrap_or_else(|| {
+                        PgError::new(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid UTF-8")
+                    });
+                    Err(with_context(e, || {
+                        self.meta.column_context(self.line, i, None)
+                    }))
+                }
             },
         }
     }

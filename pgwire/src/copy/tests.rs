@@ -869,3 +869,61 @@ async fn copy_out_rows_batches_rows_one_message_each() {
     }
     assert!(wire.is_empty());
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Bytes the formats care about, plus a few ordinary ones.
+    fn data() -> impl Strategy<Value = Vec<u8>> {
+        let alphabet: &[u8] = b"\\\t\n\r\",.'aN1PGCOY\xff\xc3\xa9\0 ";
+        let header = binary::HEADER.to_vec();
+        prop_oneof![
+            prop::collection::vec(prop::sample::select(alphabet.to_vec()), 0..80),
+            // Binary: a valid header, then anything.
+            prop::collection::vec(any::<u8>(), 0..60).prop_map(move |tail| {
+                let mut d = header.clone();
+                d.extend(tail);
+                d
+            }),
+        ]
+    }
+
+    fn formats() -> Vec<CopyOptions> {
+        vec![
+            CopyOptions::text(),
+            CopyOptions::csv(),
+            CopyOptions {
+                header: Header::Match,
+                escape: b'\\',
+                ..CopyOptions::csv()
+            },
+            CopyOptions::binary(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Never a panic, and the same rows or error however the data is cut.
+        #[test]
+        fn chunking_never_changes_the_outcome(input in data(), cuts in prop::collection::vec(0usize..100, 0..6)) {
+            let c = cols(&[("a", Type::TEXT), ("b", Type::TEXT)]);
+            for opts in formats() {
+                let new = || CopyDecoder::new(&opts, "t", c.clone()).unwrap();
+                let whole = run(&mut new(), &[&input]);
+                let mut points: Vec<usize> = cuts.iter().map(|&p| p.min(input.len())).collect();
+                points.sort_unstable();
+                let mut chunks = Vec::new();
+                let mut last = 0;
+                for p in points {
+                    chunks.push(&input[last..p]);
+                    last = p;
+                }
+                chunks.push(&input[last..]);
+                prop_assert_eq!(run(&mut new(), &chunks), whole);
+            }
+        }
+    }
+}
