@@ -226,10 +226,11 @@ impl CopyIn {
     }
 }
 
-/// Part of a COPY TO STDOUT: CopyData payload(s) and how many rows they hold.
+/// Part of a COPY TO STDOUT, sent as one CopyData message, and how many rows it holds.
+/// (PostgreSQL sends one row per message and some clients rely on it; see [`CopyOut::new`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyChunk {
-    /// The bytes (one or more whole rows in the COPY's format, or a binary header/trailer).
+    /// The bytes (whole rows in the COPY's format, or a binary header/trailer).
     pub data: Bytes,
     /// Rows in `data` (counted for the `COPY n` tag).
     pub rows: u64,
