@@ -124,23 +124,21 @@ where
 {
     io.conn
         .send(&BackendMessage::CopyOutResponse(copy.format.response()));
-    let mut chunks = copy.chunks;
+    let mut data = copy.data;
     let mut rows = 0u64;
     loop {
         let next = tokio::select! {
             biased;
-            r = chunks.next() => r,
+            r = data.next() => r,
             _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
             _ = io.conn.closed() => return Err(ConnError::Closed.into()),
         };
         match next {
             None => break,
-            Some(chunk) => {
-                let chunk = chunk?;
-                rows += chunk.rows;
-                crate::codec::write_message(&mut io.conn.wbuf, b'd', |b| {
-                    b.extend_from_slice(&chunk.data)
-                });
+            Some(item) => {
+                let item = item?;
+                rows += item.rows();
+                item.write_to(&mut io.conn.wbuf);
                 io.conn.flush_if_full().await.map_err(ConnError::Io)?;
             }
         }
