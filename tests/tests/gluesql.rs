@@ -365,6 +365,10 @@ async fn describe_types_expressions_and_never_serves_stale_rows() {
         .unwrap();
     assert_eq!(n, 1);
     assert_eq!(count_rows(&c, "probe").await, 1);
+    // Empty statements are EmptyQueryResponse, not errors.
+    for sql in ["", ";", "-- nothing"] {
+        assert_eq!(c.execute(sql, &[]).await.unwrap(), 0, "{sql:?}");
+    }
 }
 
 #[tokio::test]

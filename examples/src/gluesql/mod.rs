@@ -70,8 +70,8 @@ impl Default for GlueSql {
 #[derive(Debug)]
 pub struct Stmt {
     verb: TxVerb,
-    /// The command tag of a statement without rows; empty for an empty statement.
-    command: String,
+    /// The command tag of a statement without rows; `None` for an empty statement.
+    command: Option<String>,
     params: Vec<sql::Param>,
     /// The rows Parse computed (without parameters) and the version they were read from.
     probed: Mutex<Option<(u64, Table)>>,
@@ -166,12 +166,12 @@ impl GlueSql {
             }
             (TxVerb::Begin, None) => {
                 let shared = self.lock();
-                let glue = Glue::new(shared.glue.storage.clone());
-                let (version, base) = (shared.version, shared.version);
-                session.insert(Some(Tx {
-                    db: Db { glue, version },
-                    base,
-                }));
+                let (glue, base) = (Glue::new(shared.glue.storage.clone()), shared.version);
+                let db = Db {
+                    glue,
+                    version: base,
+                };
+                session.insert(Some(Tx { db, base }));
                 "BEGIN"
             }
             (TxVerb::Begin, tx) => {
@@ -227,7 +227,7 @@ impl QueryHandler for GlueSql {
             params,
             probed: Mutex::new(None),
         };
-        if stmt.verb != TxVerb::Other || tokens.is_empty() {
+        if stmt.verb != TxVerb::Other || stmt.command.is_none() {
             return Ok(Prepared::new(stmt, vec![], None));
         }
         self.with_db(session, |db| {
@@ -263,9 +263,10 @@ impl QueryHandler for GlueSql {
         let stmt = portal.statement();
         if stmt.verb != TxVerb::Other {
             return self.transaction(session, stmt.verb);
-        } else if stmt.command.is_empty() {
-            return Ok(Response::Empty);
         }
+        let Some(command) = &stmt.command else {
+            return Ok(Response::Empty);
+        };
         let sql = sql::substitute(portal.sql(), &stmt.params, |p| {
             convert::literal(&portal.params.get::<Value>(p.index)?)
         })?;
@@ -277,7 +278,7 @@ impl QueryHandler for GlueSql {
         self.with_db(session, |db| {
             let result = match probed.filter(|(version, _)| *version == db.version) {
                 Some((_, table)) => Ok(table),
-                None => run(db, &sql, &stmt.command)?,
+                None => run(db, &sql, command)?,
             };
             respond(result, portal.columns(), portal.result_formats.clone())
         })
@@ -290,7 +291,7 @@ impl QueryHandler for GlueSql {
         }
         let tokens = sql::tokens(sql)?;
         self.with_db(session, |db| {
-            let result = run(db, sql, &sql::command(&tokens))?;
+            let result = run(db, sql, &sql::command(&tokens).unwrap_or_default())?;
             let cols = match &result {
                 Ok(table) => columns(db, sql, &tokens, table),
                 Err(_) => Arc::from(Vec::new()),

@@ -26,16 +26,19 @@ pub(super) fn tokens(sql: &str) -> PgResult<Vec<Token>> {
 }
 
 /// The command tag of a statement without rows: its first keyword, or two for `CREATE`,
-/// `DROP` and `ALTER` (`CREATE TABLE`); empty for an empty statement.
-pub(super) fn command(tokens: &[Token]) -> String {
+/// `DROP` and `ALTER` (`CREATE TABLE`); `None` for an empty statement.
+pub(super) fn command(tokens: &[Token]) -> Option<String> {
     let word = |i: usize| match tokens.get(i).map(|t| &t.kind) {
         Some(TokenKind::Ident(w)) => w.to_ascii_uppercase(),
         _ => String::new(),
     };
-    match word(0) {
+    if tokens.iter().all(|t| t.kind == TokenKind::Semicolon) {
+        return None;
+    }
+    Some(match word(0) {
         w if matches!(w.as_str(), "CREATE" | "DROP" | "ALTER") => format!("{w} {}", word(1)),
         w => w,
-    }
+    })
 }
 
 /// The `$n` parameters of a statement.
