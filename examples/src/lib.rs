@@ -1,6 +1,8 @@
 //! What every example server shares: the command-line flags of the examples' convention
 //! (listening, authentication, TLS) and the "listening on HOST:PORT" start-up line.
 
+pub mod gluesql;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

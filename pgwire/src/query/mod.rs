@@ -10,6 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use response::{Response, RowStream, Tag};
+pub use split::TxVerb;
 
 use crate::error::PgResult;
 use crate::session::Session;
@@ -72,6 +73,11 @@ impl<S> Portal<S> {
     /// The SQL text.
     pub fn sql(&self) -> &str {
         &self.statement.sql
+    }
+
+    /// What the statement does to the transaction block.
+    pub fn verb(&self) -> TxVerb {
+        self.statement.verb
     }
 
     /// The result columns (empty when the statement returns no rows).

@@ -143,9 +143,18 @@ pub(crate) fn keywords(sql: &str) -> impl Iterator<Item = &str> + '_ {
     })
 }
 
-/// What a statement does to the transaction block, from its leading keywords.
+/// What a statement does to the transaction block, from its leading keywords: how the
+/// runtime tracks the transaction status, and how a handler with transactions of its own can
+/// recognize the same statements.
+///
+/// ```
+/// use pgwire::query::TxVerb;
+/// assert_eq!(TxVerb::of("start transaction"), TxVerb::Begin);
+/// assert_eq!(TxVerb::of("/* c */ END"), TxVerb::Commit);
+/// assert_eq!(TxVerb::of("rollback to s"), TxVerb::RollbackTo);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TxVerb {
+pub enum TxVerb {
     /// `BEGIN`, `START TRANSACTION`.
     Begin,
     /// `COMMIT`, `END`.
@@ -162,7 +171,7 @@ pub(crate) enum TxVerb {
 
 impl TxVerb {
     /// Classifies `sql` without allocating.
-    pub(crate) fn of(sql: &str) -> TxVerb {
+    pub fn of(sql: &str) -> TxVerb {
         let mut k = keywords(sql);
         let first = k.next().unwrap_or("");
         let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
@@ -183,7 +192,7 @@ impl TxVerb {
     }
 
     /// Whether the statement may run in a failed transaction.
-    pub(crate) fn allowed_when_failed(self) -> bool {
+    pub fn allowed_when_failed(self) -> bool {
         !matches!(self, TxVerb::Begin | TxVerb::Other)
     }
 }
