@@ -427,39 +427,44 @@ where
         if !io.conn.has_buffered_message() {
             io.conn.flush().await.map_err(ConnError::Io)?;
         }
-        let idle = !ext.in_pipeline && session.status == TransactionStatus::Idle;
-        let waiting = !io.conn.has_buffered_message();
-        let timeout = timeouts
-            .applying(session.status)
-            .filter(|_| waiting && !ext.in_pipeline);
-        let cancel = session.cancel.clone();
-        let generation = cancel.generation();
-        let msg = tokio::select! {
-            biased;
-            _ = draining.wait_for(|d| *d), if waiting && !ext.in_pipeline => {
-                io.conn.send_error(&shutdown_error());
-                return Err(ConnError::Fatal);
-            }
-            _ = cancel.cancelled_since(generation) => {
-                if cancel.is_terminating() {
+        let msg = if io.conn.has_buffered_message() {
+            // Pipelined messages are handled back to back; the waits below (shutdown, cancel,
+            // timeouts, pushes) are only set up when the session is about to block.
+            io.conn.read_message().await
+        } else {
+            let idle = !ext.in_pipeline && session.status == TransactionStatus::Idle;
+            let timeout = timeouts
+                .applying(session.status)
+                .filter(|_| !ext.in_pipeline);
+            let cancel = session.cancel.clone();
+            let generation = cancel.generation();
+            tokio::select! {
+                biased;
+                _ = draining.wait_for(|d| *d), if !ext.in_pipeline => {
                     io.conn.send_error(&shutdown_error());
                     return Err(ConnError::Fatal);
                 }
-                // A cancel while nothing runs does nothing.
-                continue;
-            }
-            _ = sleep_or_forever(timeout.as_ref().map(|t| t.0)) => {
-                if let Some((_, e)) = timeout {
-                    io.conn.send_error(&e);
-                }
-                return Err(ConnError::Fatal);
-            }
-            m = io.conn.read_message() => m,
-            Some(push) = pushes.recv(), if idle => {
-                if deliver(io, push) {
+                _ = cancel.cancelled_since(generation) => {
+                    if cancel.is_terminating() {
+                        io.conn.send_error(&shutdown_error());
+                        return Err(ConnError::Fatal);
+                    }
+                    // A cancel while nothing runs does nothing.
                     continue;
                 }
-                return Err(ConnError::Fatal);
+                _ = sleep_or_forever(timeout.as_ref().map(|t| t.0)) => {
+                    if let Some((_, e)) = timeout {
+                        io.conn.send_error(&e);
+                    }
+                    return Err(ConnError::Fatal);
+                }
+                m = io.conn.read_message() => m,
+                Some(push) = pushes.recv(), if idle => {
+                    if deliver(io, push) {
+                        continue;
+                    }
+                    return Err(ConnError::Fatal);
+                }
             }
         };
         let msg = match msg {
