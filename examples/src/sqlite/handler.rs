@@ -172,6 +172,8 @@ impl SqliteHandler {
                 self.run_sql(session, plan, params, formats, simple).await
             }
             PlanKind::Setting(cmd) => self.setting(session, cmd, plan),
+            PlanKind::Notify => pgwire::notify::statement(session, &plan.sql)
+                .unwrap_or_else(|| Err(PgError::new(SqlState::SYNTAX_ERROR, "syntax error"))),
             PlanKind::Begin => {
                 if std::mem::take(&mut self.state(session)?.implicit) {
                     // BEGIN inside an implicit transaction makes it a transaction block.

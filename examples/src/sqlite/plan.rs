@@ -46,6 +46,8 @@ pub enum PlanKind {
     InTransaction(&'static str),
     /// `SET` / `RESET` / `SHOW`.
     Setting(Command),
+    /// `LISTEN` / `UNLISTEN` / `NOTIFY`, answered by the runtime's notification hub.
+    Notify,
 }
 
 /// A prepared statement: the SQL SQLite runs and what Describe says about it.
@@ -260,7 +262,13 @@ pub fn classify(sql: &str, toks: &[Token]) -> Result<Option<Plan>, PgError> {
             tag("DISCARD ALL"),
             None,
         ),
-        "listen" | "unlisten" | "notify" | "copy" => {
+        "listen" | "unlisten" | "notify" => Plan::fixed(
+            PlanKind::Notify,
+            sql,
+            tag(&first.to_ascii_uppercase()),
+            None,
+        ),
+        "copy" => {
             return Err(PgError::not_supported(format!(
                 "{} is not supported by the sqlite example",
                 first.to_ascii_uppercase()
@@ -450,7 +458,11 @@ mod tests {
             PlanKind::Setting(Command::ShowAll)
         ));
         assert!(c("select 1").unwrap().is_none());
-        assert_eq!(c("listen x").unwrap_err().code.code(), "0A000");
+        assert_eq!(c("copy t from stdin").unwrap_err().code.code(), "0A000");
+        assert!(matches!(
+            c("listen x").unwrap().unwrap().kind,
+            PlanKind::Notify
+        ));
         assert_eq!(
             truncate(
                 "TRUNCATE TABLE only t RESTART IDENTITY",
