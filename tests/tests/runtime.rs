@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use pgwire::codec::{BackendMessage, FrontendMessage, Query, TransactionStatus};
 use pgwire::prelude::*;
-use support::example::connect;
+use support::example::{connect, connect_listening};
 use support::raw::{Raw, error_code};
 use tokio_postgres::SimpleQueryMessage;
 
@@ -339,13 +339,9 @@ async fn the_connection_over_the_limit_gets_53300_and_the_others_keep_working() 
         sessions.push(Raw::startup(h.port, "tester").await);
     }
     let mut extra = Raw::connect(h.port).await;
-    let mut b = bytes::BytesMut::new();
-    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
-        version: pgwire::codec::ProtocolVersion::V3_0,
-        params: vec![("user".into(), "tester".into())],
-    })
-    .encode(&mut b);
-    extra.send_bytes(&b).await;
+    extra
+        .send_startup(pgwire::codec::ProtocolVersion::V3_0, &[("user", "tester")])
+        .await;
     let msgs = extra.until_closed().await;
     assert_eq!(fatal_code(&msgs).as_deref(), Some("53300"), "{msgs:?}");
     for raw in sessions.iter_mut().step_by(10) {
@@ -394,19 +390,14 @@ async fn idle_timeouts_end_sessions_as_postgres_words_it() {
 async fn newer_protocol_minor_versions_are_negotiated_down() {
     let h = start().await;
     let mut raw = Raw::connect(h.port).await;
-    let mut b = bytes::BytesMut::new();
-    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
-        version: pgwire::codec::ProtocolVersion {
+    raw.send_startup(
+        pgwire::codec::ProtocolVersion {
             major: 3,
             minor: 9999,
         },
-        params: vec![
-            ("user".into(), "tester".into()),
-            ("_pq_.test_protocol_negotiation".into(), "".into()),
-        ],
-    })
-    .encode(&mut b);
-    raw.send_bytes(&b).await;
+        &[("user", "tester"), ("_pq_.test_protocol_negotiation", "")],
+    )
+    .await;
     let msgs = raw.until_ready().await;
     assert_eq!(
         msgs[0],
@@ -427,13 +418,8 @@ async fn newer_protocol_minor_versions_are_negotiated_down() {
     );
     // 3.0 clients keep 4-byte keys and get no negotiation message.
     let mut old = Raw::connect(h.port).await;
-    let mut b = bytes::BytesMut::new();
-    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
-        version: pgwire::codec::ProtocolVersion::V3_0,
-        params: vec![("user".into(), "tester".into())],
-    })
-    .encode(&mut b);
-    old.send_bytes(&b).await;
+    old.send_startup(pgwire::codec::ProtocolVersion::V3_0, &[("user", "tester")])
+        .await;
     let msgs = old.until_ready().await;
     assert!(
         !msgs
@@ -446,32 +432,10 @@ async fn newer_protocol_minor_versions_are_negotiated_down() {
     );
 }
 
-/// A tokio-postgres client whose notifications arrive on a channel.
-async fn listener(
-    port: u16,
-) -> (
-    tokio_postgres::Client,
-    tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::Notification>,
-) {
-    let (client, mut conn) = tokio_postgres::connect(&url(port), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let tokio_postgres::AsyncMessage::Notification(n) = m {
-                let _ = tx.send(n);
-            }
-        }
-    });
-    (client, rx)
-}
-
 #[tokio::test]
 async fn notify_reaches_an_idle_listener_quickly() {
     let h = start().await;
-    let (listening, mut notes) = listener(h.port).await;
+    let (listening, mut notes) = connect_listening(&url(h.port)).await;
     listening.simple_query("LISTEN jobs").await.unwrap();
     let notifier = connect(&url(h.port)).await;
     let sent = std::time::Instant::now();
@@ -494,7 +458,7 @@ async fn notify_reaches_an_idle_listener_quickly() {
 #[tokio::test]
 async fn notify_is_sent_at_commit_and_never_after_rollback() {
     let h = start().await;
-    let (listening, mut notes) = listener(h.port).await;
+    let (listening, mut notes) = connect_listening(&url(h.port)).await;
     listening.simple_query("LISTEN ch").await.unwrap();
     let notifier = connect(&url(h.port)).await;
     notifier.simple_query("begin").await.unwrap();
@@ -529,7 +493,7 @@ async fn notify_is_sent_at_commit_and_never_after_rollback() {
 #[tokio::test]
 async fn a_listener_inside_a_transaction_gets_notifications_after_it_ends() {
     let h = start().await;
-    let (listening, mut notes) = listener(h.port).await;
+    let (listening, mut notes) = connect_listening(&url(h.port)).await;
     listening.simple_query("LISTEN ch").await.unwrap();
     listening.simple_query("begin").await.unwrap();
     let notifier = connect(&url(h.port)).await;

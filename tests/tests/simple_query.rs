@@ -5,7 +5,6 @@ mod support;
 
 use std::sync::OnceLock;
 
-use bytes::BytesMut;
 use pgwire::codec::{BackendMessage, FrontendMessage, Query, TransactionStatus};
 use support::example::{Example, connect};
 use support::raw::{Raw, error_code};
@@ -113,13 +112,8 @@ fn psql_over_tcp_and_unix_socket() {
 #[tokio::test]
 async fn missing_user_is_fatal_28000() {
     let mut raw = Raw::connect(server().port).await;
-    let mut b = BytesMut::new();
-    pgwire::codec::StartupPacket::Startup(pgwire::codec::StartupMessage {
-        version: pgwire::codec::ProtocolVersion::V3_0,
-        params: vec![("database".into(), "x".into())],
-    })
-    .encode(&mut b);
-    raw.send_bytes(&b).await;
+    raw.send_startup(pgwire::codec::ProtocolVersion::V3_0, &[("database", "x")])
+        .await;
     let msgs = raw.until_closed().await;
     assert_eq!(error_code(&msgs).as_deref(), Some("28000"));
 }

@@ -4,35 +4,12 @@ mod support;
 
 use std::time::Duration;
 
-use futures::StreamExt;
-use support::example::{Example, connect};
-
-async fn listener(
-    port: u16,
-) -> (
-    tokio_postgres::Client,
-    tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::Notification>,
-) {
-    let url = format!("host=127.0.0.1 port={port} user=me dbname=postgres");
-    let (client, mut conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let tokio_postgres::AsyncMessage::Notification(n) = m {
-                let _ = tx.send(n);
-            }
-        }
-    });
-    (client, rx)
-}
+use support::example::{Example, connect, connect_listening};
 
 #[tokio::test]
 async fn notifications_cross_sessions_after_commit_only() {
     let server = Example::start("sqlite", &[]);
-    let (listening, mut notes) = listener(server.port).await;
+    let (listening, mut notes) = connect_listening(&server.url("me")).await;
     listening.simple_query("LISTEN orders").await.unwrap();
     let other = connect(&server.url("me")).await;
     other.simple_query("NOTIFY orders, 'one'").await.unwrap();

@@ -33,22 +33,31 @@ impl Raw {
     /// Connects and completes a trust startup as `user`, up to the first ReadyForQuery.
     pub async fn startup(port: u16, user: &str) -> Raw {
         let mut raw = Raw::connect(port).await;
-        let mut b = BytesMut::new();
-        StartupPacket::Startup(StartupMessage {
-            version: ProtocolVersion::V3_0,
-            params: vec![
-                ("user".into(), user.into()),
-                ("database".into(), "postgres".into()),
-            ],
-        })
-        .encode(&mut b);
-        raw.send_bytes(&b).await;
+        raw.send_startup(
+            ProtocolVersion::V3_0,
+            &[("user", user), ("database", "postgres")],
+        )
+        .await;
         for m in raw.until_ready().await {
             if let BackendMessage::BackendKeyData { pid, key } = m {
                 raw.key = Some((pid, key));
             }
         }
         raw
+    }
+
+    /// Sends a StartupMessage for `version` with these parameters (nothing is read).
+    pub async fn send_startup(&mut self, version: ProtocolVersion, params: &[(&str, &str)]) {
+        let mut b = BytesMut::new();
+        StartupPacket::Startup(StartupMessage {
+            version,
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+        .encode(&mut b);
+        self.send_bytes(&b).await;
     }
 
     /// Writes raw bytes.
