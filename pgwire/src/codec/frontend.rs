@@ -239,6 +239,26 @@ fn put_values(buf: &mut BytesMut, v: &[Option<Bytes>]) {
 }
 
 impl FrontendMessage {
+    /// The message's type byte.
+    pub fn tag(&self) -> u8 {
+        match self {
+            FrontendMessage::Query(_) => b'Q',
+            FrontendMessage::Parse(_) => b'P',
+            FrontendMessage::Bind(_) => b'B',
+            FrontendMessage::Describe(_) => b'D',
+            FrontendMessage::Execute(_) => b'E',
+            FrontendMessage::Sync => b'S',
+            FrontendMessage::Flush => b'H',
+            FrontendMessage::Close(_) => b'C',
+            FrontendMessage::Terminate => b'X',
+            FrontendMessage::CopyData(_) => b'd',
+            FrontendMessage::CopyDone => b'c',
+            FrontendMessage::CopyFail(_) => b'f',
+            FrontendMessage::FunctionCall(_) => b'F',
+            FrontendMessage::PasswordMessage(_) => b'p',
+        }
+    }
+
     /// Decodes the body of a message whose type byte is `tag`.
     pub fn decode(tag: u8, body: Bytes) -> Result<Self, CodecError> {
         let msg = match tag {

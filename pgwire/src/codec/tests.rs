@@ -158,6 +158,7 @@ fn every_frontend_message_round_trips() {
     for msg in frontend_samples() {
         let mut buf = BytesMut::new();
         msg.encode(&mut buf);
+        assert_eq!(buf[0], msg.tag());
         let decoded = decode_frontend(&mut buf, DEFAULT_MAX_MESSAGE_LEN)
             .unwrap()
             .unwrap();

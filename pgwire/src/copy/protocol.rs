@@ -17,8 +17,33 @@ use crate::server::connection::{ConnError, SessionIo};
 /// Chunks buffered between the socket and the consumer.
 const PIPE: usize = 16;
 
+/// Runs a `Response::CopyIn` or `Response::CopyOut`; returns its `COPY n` tag.
+pub(crate) async fn run<S>(
+    io: &mut SessionIo<S>,
+    response: crate::query::Response,
+    cancel: &CancelToken,
+    generation: u64,
+) -> Result<crate::query::Tag, QueryError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    use crate::query::Response;
+    let rows = match response {
+        Response::CopyIn(copy) => copy_in(io, copy, cancel, generation).await?,
+        Response::CopyOut(copy) => copy_out(io, copy, cancel, generation).await?,
+        other => {
+            return Err(PgError::new(
+                SqlState::INTERNAL_ERROR,
+                format!("not a COPY response: {other:?}"),
+            )
+            .into());
+        }
+    };
+    Ok(crate::query::Tag::with_rows("COPY", rows))
+}
+
 /// Runs a COPY FROM STDIN; returns the row count the consumer reported.
-pub(crate) async fn copy_in<S>(
+async fn copy_in<S>(
     io: &mut SessionIo<S>,
     copy: CopyIn,
     cancel: &CancelToken,
@@ -72,7 +97,7 @@ where
                     Ok(Some(other)) => {
                         pending = Some(Err(PgError::protocol_violation(format!(
                             "unexpected message type 0x{:02X} during COPY from stdin",
-                            tag_of(&other)
+                            other.tag()
                         ))));
                     }
                     Ok(None) | Err(ReadError::Io(_)) => {
@@ -106,14 +131,8 @@ async fn reserve(
     }
 }
 
-fn tag_of(m: &FrontendMessage) -> u8 {
-    let mut b = bytes::BytesMut::new();
-    m.encode(&mut b);
-    b.first().copied().unwrap_or(0)
-}
-
 /// Runs a COPY TO STDOUT; returns the number of rows sent.
-pub(crate) async fn copy_out<S>(
+async fn copy_out<S>(
     io: &mut SessionIo<S>,
     copy: CopyOut,
     cancel: &CancelToken,

@@ -333,20 +333,10 @@ impl<St: Send + Sync + 'static> Extended<St> {
                             return Ok(());
                         }
                         Response::Rows(r) => (r.rows, None, r.tag),
-                        Response::CopyIn(copy) => {
-                            let n = crate::copy::protocol::copy_in(io, copy, &cancel, generation)
-                                .await?;
+                        copy @ (Response::CopyIn(_) | Response::CopyOut(_)) => {
                             let tag =
-                                finish_command(session, before, verb, Tag::with_rows("COPY", n));
-                            io.conn.send_command_complete(&tag);
-                            state.execution = Execution::Done(tag);
-                            return Ok(());
-                        }
-                        Response::CopyOut(copy) => {
-                            let n = crate::copy::protocol::copy_out(io, copy, &cancel, generation)
-                                .await?;
-                            let tag =
-                                finish_command(session, before, verb, Tag::with_rows("COPY", n));
+                                crate::copy::protocol::run(io, copy, &cancel, generation).await?;
+                            let tag = finish_command(session, before, verb, tag);
                             io.conn.send_command_complete(&tag);
                             state.execution = Execution::Done(tag);
                             return Ok(());

@@ -84,14 +84,9 @@ where
             let tag = finish_command(session, before, verb, tag);
             io.conn.send_command_complete(&tag);
         }
-        Response::CopyIn(copy) => {
-            let n = crate::copy::protocol::copy_in(io, copy, &cancel, generation).await?;
-            let tag = finish_command(session, before, verb, Tag::with_rows("COPY", n));
-            io.conn.send_command_complete(&tag);
-        }
-        Response::CopyOut(copy) => {
-            let n = crate::copy::protocol::copy_out(io, copy, &cancel, generation).await?;
-            let tag = finish_command(session, before, verb, Tag::with_rows("COPY", n));
+        copy @ (Response::CopyIn(_) | Response::CopyOut(_)) => {
+            let tag = crate::copy::protocol::run(io, copy, &cancel, generation).await?;
+            let tag = finish_command(session, before, verb, tag);
             io.conn.send_command_complete(&tag);
         }
     }
