@@ -214,7 +214,22 @@ impl<H: QueryHandler> Server<H> {
     }
 
     /// Accepts connections until [`ServerHandle::stop`] is called.
+    ///
+    /// The accept loop runs as a task of the runtime rather than in the caller's future:
+    /// under `#[tokio::main]` the caller is the main thread, outside the worker pool, and
+    /// every accepted connection would then be handed across threads (a futex wake and two
+    /// context switches per connection). On a worker, a new connection's task starts in that
+    /// worker's next-task slot. Dropping the returned future stops the loop.
     pub async fn serve(self) -> io::Result<()> {
+        let mut task = AbortOnDrop(tokio::spawn(self.accept_loop()));
+        match (&mut task.0).await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(io::Error::other(e)),
+        }
+    }
+
+    async fn accept_loop(self) -> io::Result<()> {
         let Server {
             handler,
             shared,
@@ -259,6 +274,15 @@ impl<H: QueryHandler> Server<H> {
             let _ = std::fs::remove_file(p);
         }
         Ok(())
+    }
+}
+
+/// Aborts a spawned task when dropped (so that dropping [`Server::serve`] stops accepting).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
