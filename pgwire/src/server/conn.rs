@@ -10,6 +10,25 @@ use crate::types::DataRow;
 /// Flush the write buffer once it holds this much, even mid-result.
 pub(crate) const FLUSH_THRESHOLD: usize = 64 * 1024;
 
+/// Initial capacity of each buffer. A startup packet, the whole startup response and small
+/// queries fit, and an allocation this small comes from the allocator's per-thread cache
+/// (glibc serves up to 1032 bytes from its tcache; 8 and 16 KiB buffers took its slow path,
+/// with a fastbin consolidation, on every connection). Buffers grow when a session needs more.
+const INITIAL_CAPACITY: usize = 1024;
+
+/// Reading tops the read buffer up to this much free space when less than
+/// [`MIN_READ_SPACE`] is left.
+const READ_RESERVE: usize = 8 * 1024;
+const MIN_READ_SPACE: usize = 512;
+
+/// Makes room in `rbuf` for the next read.
+#[inline]
+pub(crate) fn reserve_read(rbuf: &mut BytesMut) {
+    if rbuf.capacity() - rbuf.len() < MIN_READ_SPACE {
+        rbuf.reserve(READ_RESERVE);
+    }
+}
+
 /// Why reading a message failed.
 #[derive(Debug)]
 pub(crate) enum ReadError {
@@ -40,17 +59,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Conn<S> {
     pub fn new(io: S, max_message_len: usize) -> Self {
         Conn {
             io,
-            rbuf: BytesMut::with_capacity(8 * 1024),
-            wbuf: BytesMut::with_capacity(16 * 1024),
+            rbuf: BytesMut::with_capacity(INITIAL_CAPACITY),
+            wbuf: BytesMut::with_capacity(INITIAL_CAPACITY),
             max_message_len,
         }
     }
 
     /// Reads more bytes; `Ok(false)` at EOF.
     async fn fill(&mut self) -> std::io::Result<bool> {
-        if self.rbuf.capacity() - self.rbuf.len() < 1024 {
-            self.rbuf.reserve(8 * 1024);
-        }
+        reserve_read(&mut self.rbuf);
         Ok(self.io.read_buf(&mut self.rbuf).await? > 0)
     }
 
