@@ -94,32 +94,47 @@ impl Config {
         Some(k)
     }
 
-    /// The ParameterStatus values a PostgreSQL 15 server reports at startup, for `user`.
-    pub(crate) fn startup_parameters(&self, user: &str) -> Vec<(String, String)> {
-        let mut p: Vec<(String, String)> = [
-            ("application_name", ""),
-            ("client_encoding", "UTF8"),
-            ("DateStyle", "ISO, MDY"),
-            ("default_transaction_read_only", "off"),
-            ("in_hot_standby", "off"),
-            ("integer_datetimes", "on"),
-            ("IntervalStyle", "postgres"),
-            ("is_superuser", "on"),
-            ("server_encoding", "UTF8"),
-            ("server_version", self.server_version.as_str()),
-            ("session_authorization", user),
-            ("standard_conforming_strings", "on"),
-            ("TimeZone", "UTC"),
+    /// The ParameterStatus values a PostgreSQL 15 server reports at startup, in order;
+    /// `None` stands for the session's user name (`session_authorization`).
+    pub(crate) fn startup_parameters(&self) -> StartupParameters {
+        let mut p: Vec<(String, Option<String>)> = [
+            ("application_name", Some("")),
+            ("client_encoding", Some("UTF8")),
+            ("DateStyle", Some("ISO, MDY")),
+            ("default_transaction_read_only", Some("off")),
+            ("in_hot_standby", Some("off")),
+            ("integer_datetimes", Some("on")),
+            ("IntervalStyle", Some("postgres")),
+            ("is_superuser", Some("on")),
+            ("server_encoding", Some("UTF8")),
+            ("server_version", Some(self.server_version.as_str())),
+            ("session_authorization", None),
+            ("standard_conforming_strings", Some("on")),
+            ("TimeZone", Some("UTC")),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .map(|(k, v)| (k.to_owned(), v.map(str::to_owned)))
         .collect();
         for (k, v) in &self.parameters {
             match p.iter_mut().find(|(name, _)| name == k) {
-                Some(slot) => slot.1 = v.clone(),
-                None => p.push((k.clone(), v.clone())),
+                Some(slot) => slot.1 = Some(v.clone()),
+                None => p.push((k.clone(), Some(v.clone()))),
             }
         }
-        p
+        let defaults = p
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
+        StartupParameters { order: p, defaults }
     }
+}
+
+/// The startup ParameterStatus values, worked out once per server rather than per
+/// connection.
+#[derive(Debug, Clone)]
+pub(crate) struct StartupParameters {
+    /// Names in the order they are reported, with their value (`None`: the user name).
+    pub order: Vec<(String, Option<String>)>,
+    /// The same values as a session's initial parameter map (without the user name).
+    pub defaults: std::collections::HashMap<String, String>,
 }

@@ -115,12 +115,30 @@ pub(crate) async fn serve<H, S>(
         Err(_) => return, // authentication_timeout: PostgreSQL closes silently.
         Ok(Ok(Outcome::Done)) => return,
         Ok(Ok(Outcome::Session(msg))) => {
-            return start(handler, shared.clone(), conn, msg, None, accepted).await;
+            // Boxed (as is the TLS path): the spawned future stays a few hundred bytes, so
+            // spawning it copies little, and only the path taken is allocated.
+            return Box::pin(start(handler, shared.clone(), conn, msg, None, accepted)).await;
         }
         Ok(Err(e)) => return fatal(&mut conn, &e).await,
         Ok(Ok(Outcome::StartTls { direct })) => direct,
     };
     let Some(tls) = tls else { return };
+    Box::pin(serve_tls(handler, shared, conn, tls, direct, accepted)).await
+}
+
+/// The TLS handshake, then startup again on the encrypted stream, then the session.
+async fn serve_tls<H, S>(
+    handler: Arc<H>,
+    shared: Arc<Shared>,
+    conn: Conn<S>,
+    tls: TlsConfig,
+    direct: bool,
+    accepted: Accepted,
+) where
+    H: QueryHandler,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let Accepted { peer, deadline, .. } = accepted;
     let Conn { io, rbuf, .. } = conn;
     let accept = tls.acceptor().accept(Prefixed::new(rbuf.freeze(), io));
     let stream = match timeout_at(deadline, accept).await {
@@ -275,16 +293,25 @@ async fn start<H, S>(
     );
     session.shared = Some(shared.clone());
     session.tls = tls.map(|(i, _)| i);
-    for (k, v) in shared.config.startup_parameters(&session.user) {
-        session.params.insert(k, v);
+    session.params = shared.startup.defaults.clone();
+    for (name, value) in &shared.startup.order {
+        if value.is_none() {
+            session.params.insert(name.clone(), session.user.clone());
+        }
     }
     for (k, v) in info.params {
         session.set_parameter(&k, v);
     }
     session.reported.clear();
-    for (name, value) in shared.config.startup_parameters(&session.user) {
-        let value = session.parameter(&name).map(str::to_owned).unwrap_or(value);
-        conn.send(&BackendMessage::ParameterStatus { name, value });
+    for (name, default) in &shared.startup.order {
+        let value = session
+            .parameter(name)
+            .or(default.as_deref())
+            .unwrap_or(&session.user);
+        crate::codec::write_message(&mut conn.wbuf, b'S', |b| {
+            crate::codec::put_cstr(b, name.as_bytes());
+            crate::codec::put_cstr(b, value.as_bytes());
+        });
     }
     conn.send(&BackendMessage::BackendKeyData { pid, key });
     conn.send(&BackendMessage::ReadyForQuery(TransactionStatus::Idle));
@@ -332,9 +359,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> AuthIo for Conn<S> {
             {
                 return Ok(Some(frame));
             }
-            if self.rbuf.capacity() - self.rbuf.len() < 1024 {
-                self.rbuf.reserve(8 * 1024);
-            }
+            super::conn::reserve_read(&mut self.rbuf);
             if self.io.read_buf(&mut self.rbuf).await? == 0 {
                 return Ok(None);
             }
@@ -612,5 +637,28 @@ fn deliver<S: AsyncRead + AsyncWrite + Unpin + Send>(io: &mut SessionIo<S>, push
             io.conn.send_error(&e);
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The future spawned per connection is copied several times by `tokio::spawn` (it was
+    /// 10 KB, copied 7 times: half the user-space instructions of a trust connection); its
+    /// big stages are boxed so that it stays small.
+    #[test]
+    fn spawned_connection_future_is_small() {
+        let shared = std::sync::Arc::new(super::super::Shared {
+            startup: crate::Config::default().startup_parameters(),
+            config: Default::default(),
+            registry: Default::default(),
+            hub: Default::default(),
+            connections: Default::default(),
+            draining: tokio::sync::watch::channel(false).0,
+        });
+        let handler = std::sync::Arc::new(crate::router::NoFallback);
+        let (io, _peer) = tokio::io::duplex(64);
+        let f = super::serve(handler, shared, io, None);
+        let size = std::mem::size_of_val(&f);
+        assert!(size <= 1024, "connection future is {size} bytes");
     }
 }

@@ -53,6 +53,8 @@ pub enum Push {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: Config,
+    /// The startup ParameterStatus values, from `config`.
+    pub startup: config::StartupParameters,
     pub registry: Registry,
     /// LISTEN/NOTIFY channels.
     pub hub: crate::notify::Hub,
@@ -144,6 +146,7 @@ impl<H: QueryHandler> ServerBuilder<H> {
         Ok(Server {
             handler: self.handler,
             shared: Arc::new(Shared {
+                startup: self.config.startup_parameters(),
                 config: self.config,
                 registry: Registry::default(),
                 hub: Default::default(),
