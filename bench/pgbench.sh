@@ -24,6 +24,9 @@
 #                      (e.g. CREATE TABLE/INSERT for the sqlite example)
 #   --user U           user pgbench/psql connect as (default postgres)
 #   --dbname D         database to connect to (default postgres)
+#   --stream SQL       (repeatable) after the pgbench runs, time `psql -c SQL >
+#                      /dev/null` against each server (best of 3) and report
+#                      rows/s and our server's peak memory (VmHWM) after it
 #   --only-pg          (testing) benchmark PostgreSQL only, don't start our server
 #   --only-ours        (testing) benchmark our server only, don't start PostgreSQL
 #
@@ -59,6 +62,7 @@ DB_USER=postgres
 DB_NAME=postgres
 ONLY_PG=0
 ONLY_OURS=0
+STREAMS=()
 STARTUP_TIMEOUT=30
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
@@ -75,6 +79,7 @@ while [[ $# -gt 0 ]]; do
     --setup-sql)  need_arg "$@"; SETUP_SQL="$2"; shift 2 ;;
     --user)       need_arg "$@"; DB_USER="$2"; shift 2 ;;
     --dbname)     need_arg "$@"; DB_NAME="$2"; shift 2 ;;
+    --stream)     need_arg "$@"; STREAMS+=("$2"); shift 2 ;;
     --only-pg)    ONLY_PG=1; shift ;;
     --only-ours)  ONLY_OURS=1; shift ;;
     -h|--help)    usage; exit 0 ;;
@@ -354,6 +359,24 @@ for m in $MODES; do
   done
 done
 
+# ---- streams through psql ------------------------------------------------------------------
+declare -A STREAM_S STREAM_ROWS STREAM_HWM
+peak_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+for i in "${!STREAMS[@]}"; do
+  for t in "${TARGETS[@]}"; do
+    best=""
+    for _ in 1 2 3; do
+      start=$(date +%s.%N)
+      rows=$("$PSQL" -X -A -t -q -h 127.0.0.1 -p "$(port_of "$t")" -U "$DB_USER" -d "$DB_NAME" \
+          -c "${STREAMS[$i]}" | wc -l) || die "psql stream failed on $t: ${STREAMS[$i]}"
+      secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.3f", b - a}')
+      if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$secs; fi
+    done
+    STREAM_S[$i,$t]=$best; STREAM_ROWS[$i,$t]=$rows
+    [[ $t == ours ]] && STREAM_HWM[$i]=$(peak_kib "$OURS_PID")
+  done
+done
+
 # ---- report ----------------------------------------------------------------------------------
 echo
 echo "pgbench: $("$PGBENCH" --version)"
@@ -372,6 +395,17 @@ for m in $MODES; do
     fi
   done
 done
+if [[ ${#STREAMS[@]} -gt 0 ]]; then
+  echo
+  printf '%-10s %10s %10s %12s %16s  %s\n' target rows seconds rows/s "our peak memory" query
+  for i in "${!STREAMS[@]}"; do
+    for t in "${TARGETS[@]}"; do
+      awk -v t="$t" -v r="${STREAM_ROWS[$i,$t]}" -v s="${STREAM_S[$i,$t]}" \
+          -v h="$( [[ $t == ours ]] && echo "$(( ${STREAM_HWM[$i]:-0} / 1024 )) MiB" || echo -)" -v q="${STREAMS[$i]}" \
+          'BEGIN {printf "%-10s %10d %10.3f %12.0f %16s  %s\n", t, r, s, (s > 0 ? r / s : 0), h, q}'
+    done
+  done
+fi
 if [[ $ONLY_PG -eq 0 && $ONLY_OURS -eq 0 ]]; then
   echo
   for m in $MODES; do
