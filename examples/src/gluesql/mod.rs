@@ -21,7 +21,7 @@
 mod convert;
 mod error;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use convert::Table;
 use gluesql::core::plan::StatementPlan;
@@ -30,6 +30,7 @@ use gluesql::gluesql_memory_storage::MemoryStorage;
 use pgwire::prelude::*;
 use pgwire::query::{Snapshots, TxVerb, Version};
 use pgwire::sql::{infer::Scope, lexer::TokenKind, params::Placeholders};
+use pgwire::types::is_numeric;
 
 /// GlueSQL over its in-memory storage (copied for each transaction block).
 struct Db(Glue<MemoryStorage>);
@@ -57,7 +58,6 @@ impl Default for GlueSql {
 /// A prepared statement.
 #[derive(Debug)]
 pub struct Stmt {
-    verb: TxVerb,
     empty: bool,
     params: Placeholders,
     /// The rows Parse read (without parameters) and the version of the database they are of.
@@ -73,16 +73,11 @@ fn reads(plan: &StatementPlan) -> bool {
 }
 
 impl Db {
-    /// Plans the one statement in `sql`.
+    /// Plans `sql` (one statement: the runtime rejects more in a Parse, and splits a Query).
     fn plan(&mut self, sql: &str) -> PgResult<StatementPlan> {
-        let mut plans = self.0.plan(sql).map_err(error::to_pg)?;
-        match plans.pop() {
-            Some(plan) if plans.is_empty() => Ok(plan),
-            _ => Err(PgError::new(
-                SqlState::SYNTAX_ERROR,
-                "cannot insert multiple commands into a prepared statement",
-            )),
-        }
+        let plans = self.0.plan(sql).map_err(error::to_pg)?;
+        let none = || PgError::new(SqlState::SYNTAX_ERROR, "syntax error: no statement");
+        plans.into_iter().next().ok_or_else(none)
     }
 
     /// Runs a plan: its rows, or (`Err`) how many rows it changed.
@@ -96,31 +91,14 @@ impl Db {
     /// The tables `tokens` name, with their columns.
     fn scope(&self, tokens: &[pgwire::sql::lexer::Token]) -> Scope {
         Scope::new(tokens, |table| {
-            let defs = self
-                .0
-                .storage
-                .items
-                .get(table)?
-                .schema
-                .column_defs
-                .as_ref()?;
+            let item = self.0.storage.items.get(table)?;
+            let defs = item.schema.column_defs.as_ref()?;
             let column = |c: &gluesql::core::ast::ColumnDef| {
                 Column::new(c.name.as_str(), convert::pg_type(&c.data_type))
             };
             Some(defs.iter().map(column).collect())
         })
     }
-}
-
-/// Columns typed by their first non-NULL value, else by the table column of that name.
-fn columns(scope: &Scope, t: &Table) -> Arc<[Column]> {
-    let column = |(i, label): (usize, &String)| {
-        let ty = (t.rows.iter())
-            .find_map(|r| r.get(i).filter(|v| !v.is_null()).map(|v| v.pg_type()))
-            .or_else(|| scope.column(label).map(|c| c.ty.clone()));
-        Column::new(label.as_str(), ty.unwrap_or(Type::TEXT))
-    };
-    t.labels.iter().enumerate().map(column).collect()
 }
 
 impl QueryHandler for GlueSql {
@@ -134,12 +112,11 @@ impl QueryHandler for GlueSql {
     ) -> PgResult<Prepared<Stmt>> {
         let tokens = pgwire::sql::lexer::tokenize(sql)?;
         let mut stmt = Stmt {
-            verb: TxVerb::of(sql),
             empty: tokens.iter().all(|t| t.kind == TokenKind::Semicolon),
             params: Placeholders::find(&tokens)?,
             probed: Mutex::default(),
         };
-        if stmt.verb != TxVerb::Other || stmt.empty {
+        if TxVerb::of(sql) != TxVerb::Other || stmt.empty {
             return Ok(Prepared::new(stmt, vec![], None));
         }
         self.db.with(session, |db, version| {
@@ -147,13 +124,7 @@ impl QueryHandler for GlueSql {
             let types = scope.param_types(&tokens, declared);
             // 1 keeps `LIMIT $1` legal and `x - $1` typed (where NULL would type nothing).
             let probe = stmt.params.substitute(sql, |i, out| {
-                let number = types.get(i).is_some_and(|t| {
-                    use Type as T;
-                    matches!(
-                        *t,
-                        T::INT2 | T::INT4 | T::INT8 | T::NUMERIC | T::FLOAT4 | T::FLOAT8
-                    )
-                });
+                let number = types.get(i).is_some_and(is_numeric);
                 out.push_str(if number { "1" } else { "NULL" });
                 Ok(())
             })?;
@@ -161,7 +132,7 @@ impl QueryHandler for GlueSql {
             let mut cols = None;
             if reads(&plan) {
                 if let Ok(table) = db.run(&plan, version)? {
-                    cols = Some(columns(&scope, &table));
+                    cols = Some(scope.result_columns(&table.labels, &table.rows));
                     if stmt.params.is_empty() {
                         stmt.probed = Mutex::new(Some((*version, table)));
                     }
@@ -173,8 +144,8 @@ impl QueryHandler for GlueSql {
 
     async fn execute(&self, session: &mut Session, portal: &Portal<Stmt>) -> PgResult<Response> {
         let stmt = portal.statement();
-        if stmt.verb != TxVerb::Other {
-            return self.db.transaction(session, stmt.verb);
+        if portal.verb() != TxVerb::Other {
+            return self.db.transaction(session, portal.verb());
         } else if stmt.empty {
             return Ok(Response::Empty);
         }

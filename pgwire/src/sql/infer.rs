@@ -3,7 +3,8 @@
 //! statement's parameters themselves.
 //!
 //! The engine tells a table's columns through a catalog callback; [`Scope`] holds the
-//! tables a statement names. The rules ([`Scope::param_types`]):
+//! tables a statement names, and also types result columns from the values an engine
+//! returned ([`Scope::result_columns`]). The rules for parameters ([`Scope::param_types`]):
 //!
 //! * `col <op> $n` and `$n <op> col`, for a comparison (`=`, `<>`, `!=`, `<`, `>`, `<=`,
 //!   `>=`) or arithmetic (`+`, `-`, `*`, `/`, `%`) operator, so also `SET col = $n`: the
@@ -26,8 +27,10 @@
 //! assert_eq!(scope.column("id").map(|c| &c.ty), Some(&Type::INT4));
 //! ```
 
+use std::sync::Arc;
+
 use super::lexer::{Token, TokenKind};
-use crate::types::{Column, Type};
+use crate::types::{Column, Type, Value};
 
 /// The tables a statement names, with their columns.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +76,18 @@ impl Scope {
             .iter()
             .flat_map(|(_, cols)| cols)
             .find(|c| c.name == name)
+    }
+
+    /// Result columns for rows an engine returned without types: each column takes the type
+    /// of its first non-NULL value, else that of the table column of its name, else `text`.
+    pub fn result_columns(&self, labels: &[String], rows: &[Vec<Value>]) -> Arc<[Column]> {
+        let column = |(i, label): (usize, &String)| {
+            let ty = (rows.iter())
+                .find_map(|r| r.get(i).filter(|v| !v.is_null()).map(Value::pg_type))
+                .or_else(|| self.column(label).map(|c| c.ty.clone()));
+            Column::new(label.as_str(), ty.unwrap_or(Type::TEXT))
+        };
+        labels.iter().enumerate().map(column).collect()
     }
 
     /// The type of each parameter: `declared[i]` where the client declared it, else the
@@ -226,6 +241,20 @@ mod tests {
         );
         // A parameter inside an expression is not a whole value.
         assert_eq!(types("insert into t values ($1 || 'x')", &[]), [Type::TEXT]);
+    }
+
+    #[test]
+    fn result_columns_from_values_then_the_catalog() {
+        let tokens = tokenize("select * from t").unwrap();
+        let scope = Scope::new(&tokens, |_| Some(vec![Column::new("at", Type::DATE)]));
+        let labels = ["n".to_owned(), "at".to_owned(), "x".to_owned()];
+        let rows = [
+            vec![Value::Null, Value::Null, Value::Null],
+            vec![Value::Int8(1), Value::Null, Value::Null],
+        ];
+        let cols = scope.result_columns(&labels, &rows);
+        let types: Vec<_> = cols.iter().map(|c| c.ty.clone()).collect();
+        assert_eq!(types, [Type::INT8, Type::DATE, Type::TEXT]);
     }
 
     #[test]
