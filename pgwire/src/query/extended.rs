@@ -321,12 +321,11 @@ impl<St: Send + Sync + 'static> Extended<St> {
                 Execution::Suspended { rows, pending, tag } => (rows, pending, tag),
                 Execution::New => {
                     session.status_set = false;
-                    // The handler first: one that answers at once never sets up the waits.
                     let response = tokio::select! {
                         biased;
-                        r = handler.execute(session, &state.portal) => r?,
                         _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
                         _ = io.conn.closed() => return Err(ConnError::Closed.into()),
+                        r = handler.execute(session, &state.portal) => r?,
                     };
                     io.drain_notices();
                     match response {

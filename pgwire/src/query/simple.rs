@@ -60,12 +60,11 @@ where
     let generation = cancel.generation();
     let before = session.status;
     session.status_set = false;
-    // The handler first: one that answers at once never sets up the other two waits.
     let response = tokio::select! {
         biased;
-        r = handler.simple_query(session, stmt) => r?,
         _ = cancel.cancelled_since(generation) => return Err(cancel.error().into()),
         _ = io.conn.closed() => return Err(ConnError::Closed.into()),
+        r = handler.simple_query(session, stmt) => r?,
     };
     io.drain_notices();
     match response {
