@@ -34,9 +34,10 @@ struct Block<T> {
     base: Version,
 }
 
-/// Data shared by every session, with snapshot transaction blocks (see the
-/// [module](self)). Each session keeps its block in its [`Session`] storage, under a key
-/// private to `T`: one `Snapshots<T>` per `T` in a server.
+/// Data shared by every session, with snapshot transaction blocks: BEGIN takes a private
+/// copy, COMMIT publishes it unless another session committed a change since (then 40001, as
+/// a serializable transaction would fail in PostgreSQL). Each session keeps its block in its
+/// [`Session`] storage, under a key private to `T`: one `Snapshots<T>` per `T` in a server.
 ///
 /// ```
 /// use pgwire::prelude::*;
