@@ -135,14 +135,7 @@ pub fn tokenize(src: &str) -> Vec<Token> {
 /// Quotes `s` as a standard SQL string literal.
 pub fn quote_literal(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for ch in s.chars() {
-        if ch == '\'' {
-            out.push('\'');
-        }
-        out.push(ch);
-    }
-    out.push('\'');
+    pgwire::sql::literal::quote(&mut out, s);
     out
 }
 
