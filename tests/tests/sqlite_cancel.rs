@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -129,25 +128,9 @@ fn psql_ctrl_c_cancels_the_running_statement() {
     assert_eq!(stdout.trim(), "42");
 }
 
-/// The venv interpreter `.ci/install-deps.sh` makes, if it has asyncpg.
-fn python() -> Option<PathBuf> {
-    let venv = std::env::var("PGWIRE_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/pgwire-venv")
-        });
-    let py = venv.join("bin/python");
-    let ok = Command::new(&py)
-        .args(["-c", "import asyncpg"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then_some(py)
-}
-
 #[test]
 fn asyncpg_timeout_cancels_and_the_connection_goes_on() {
-    let Some(py) = python() else {
-        eprintln!("skipping asyncpg test: no venv with asyncpg (run .ci/install-deps.sh)");
+    let Some(py) = support::python() else {
         return;
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sqlite_cancel.py");

@@ -75,19 +75,15 @@ async fn pg_notify_function_queues_into_the_transaction() {
 
     // Outside a transaction block: sent when the statement's implicit transaction ends.
     // Returns void, which psql shows as an empty value (text format: "").
-    let rows = other
+    let answer = other
         .simple_query("SELECT pg_notify('jobs', 'simple')")
         .await
         .unwrap();
-    let row = rows
-        .iter()
-        .find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .expect("one row");
-    assert_eq!(row.columns()[0].name(), "pg_notify");
-    assert_eq!(row.get(0), Some(""));
+    assert_eq!(support::simple_rows(&answer), [[Some(String::new())]]);
+    let tokio_postgres::SimpleQueryMessage::RowDescription(columns) = &answer[0] else {
+        panic!("{answer:?}");
+    };
+    assert_eq!(columns[0].name(), "pg_notify");
     let n = next(&mut notes).await;
     assert_eq!((n.channel(), n.payload()), ("jobs", "simple"));
     assert_eq!(n.process_id(), sender_pid);
@@ -136,7 +132,7 @@ async fn pg_notify_function_queues_into_the_transaction() {
         .batch_execute("SELECT pg_notify('jobs', 'failed'); SELECT * FROM no_such_table")
         .await
         .unwrap_err();
-    assert_eq!(e.as_db_error().unwrap().code().code(), "42P01");
+    assert_eq!(support::sqlstate(&e), "42P01");
     nothing(&mut notes).await;
     // A failed transaction block's COMMIT is a ROLLBACK.
     other.batch_execute("BEGIN").await.unwrap();
