@@ -193,3 +193,26 @@ async fn pg_notify_rejects_what_postgres_rejects() {
     .await
     .unwrap();
 }
+
+/// A session's own notification, like any already waiting, comes before ReadyForQuery when
+/// its transaction ends (as in PostgreSQL), so psql prints it right after the command that
+/// sent it rather than after the next one.
+#[test]
+fn own_notifications_arrive_before_ready_for_query() {
+    let (ok, stdout, stderr) = support::psql(
+        "127.0.0.1",
+        server().port,
+        "me",
+        &[
+            "-c",
+            "LISTEN own",
+            "-c",
+            "SELECT pg_notify('own', 'from myself')",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("Asynchronous notification \"own\" with payload \"from myself\" received"),
+        "{stdout}"
+    );
+}
