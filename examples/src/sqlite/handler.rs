@@ -73,6 +73,7 @@ impl SqliteHandler {
                 user: session.user().to_owned(),
                 database: session.database().to_owned(),
                 pid: session.pid(),
+                notifier: session.notifier(),
             };
             let conn = self.db.connect(&info).map_err(|e| {
                 PgError::fatal(
