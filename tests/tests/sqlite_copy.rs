@@ -3,6 +3,7 @@
 //! `cursor.copy`. 100k rows with NULLs, tabs, newlines, backslashes, quotes and non-ASCII go
 //! in and come out byte for byte; a CopyFail, a malformed row at line 5,000, a dropped
 //! connection and a failure inside a transaction block each leave the table as it was.
+//! Typed values come out as PostgreSQL 15 writes them, byte for byte, in every format.
 
 mod support;
 
@@ -13,6 +14,7 @@ use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use pgwire::codec::{BackendMessage, CopyFail, FrontendMessage, Query, TransactionStatus};
 use support::example::{Example, connect};
+use support::pg::{PgOptions, PgServer, pg_available};
 use support::raw::{Raw, error_code};
 use tokio_postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutStream};
 use tokio_postgres::types::Type;
@@ -102,7 +104,9 @@ fn csv_data(n: i64) -> Vec<u8> {
 
 async fn create(client: &tokio_postgres::Client, table: &str) {
     client
-        .batch_execute(&format!("DROP TABLE IF EXISTS {table}; CREATE TABLE {table} {TABLE}"))
+        .batch_execute(&format!(
+            "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} {TABLE}"
+        ))
         .await
         .unwrap();
 }
@@ -150,7 +154,10 @@ async fn psql_copy_round_trips_text_and_csv() {
     let out = psql(&["-c", &format!("\\copy pt from '{}'", path("in.txt"))]);
     assert_eq!(out.trim(), format!("COPY {ROWS}"));
     psql(&["-c", &format!("\\copy pt to '{}'", path("out.txt"))]);
-    assert!(std::fs::read(path("out.txt")).unwrap() == text, "text differs");
+    assert!(
+        std::fs::read(path("out.txt")).unwrap() == text,
+        "text differs"
+    );
 
     let csv = csv_data(ROWS);
     std::fs::write(path("in.csv"), &csv).unwrap();
@@ -165,7 +172,10 @@ async fn psql_copy_round_trips_text_and_csv() {
             path("out.csv")
         ),
     ]);
-    assert!(std::fs::read(path("out.csv")).unwrap() == csv, "CSV differs");
+    assert!(
+        std::fs::read(path("out.csv")).unwrap() == csv,
+        "CSV differs"
+    );
     // The same rows whichever way they went in.
     assert!(copy_out(&client, "COPY pc TO STDOUT").await == text);
 }
@@ -175,7 +185,10 @@ async fn tokio_postgres_text_round_trip_and_copy_of_a_query() {
     let client = connect(&url()).await;
     create(&client, "tt").await;
     let text = text_data(ROWS);
-    assert_eq!(copy_in(&client, "COPY tt FROM STDIN", &text).await.unwrap(), ROWS as u64);
+    assert_eq!(
+        copy_in(&client, "COPY tt FROM STDIN", &text).await.unwrap(),
+        ROWS as u64
+    );
     assert!(copy_out(&client, "COPY tt TO STDOUT").await == text);
     // A column list, and a query (values as a SELECT sends them, in text).
     let out = copy_out(&client, "COPY tt (f, id) TO STDOUT WITH (FORMAT csv)").await;
@@ -190,10 +203,19 @@ async fn tokio_postgres_text_round_trip_and_copy_of_a_query() {
         "id,s,g\n7,\\N not null,\n2,\"new\nline\",-24999\n1,tab\there,-24999.5\n"
     );
     // Unknown tables and columns are refused before any data, as PostgreSQL does.
-    let e = copy_in(&client, "COPY nope FROM STDIN", b"").await.unwrap_err();
-    assert_eq!(e.as_db_error().unwrap().message(), "relation \"nope\" does not exist");
+    let e = copy_in(&client, "COPY nope FROM STDIN", b"")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_db_error().unwrap().message(),
+        "relation \"nope\" does not exist"
+    );
     let client = connect(&url()).await;
-    let e = client.copy_out("COPY tt (nope) TO STDOUT").await.err().unwrap();
+    let e = client
+        .copy_out("COPY tt (nope) TO STDOUT")
+        .await
+        .err()
+        .unwrap();
     assert_eq!(e.as_db_error().unwrap().code().code(), "42703");
 }
 
@@ -231,6 +253,61 @@ async fn tokio_postgres_binary_round_trip() {
     assert!(copy_out(&client, "COPY tb TO STDOUT").await == text_data(ROWS));
 }
 
+const TYPED: &str = "CREATE TABLE typed (id int8, n int4, s text, f float8, b boolean, \
+    d date, ts timestamp, by bytea, num numeric, v varchar(10))";
+
+/// Rows for `typed` in CSV, as PostgreSQL writes them.
+const TYPED_CSV: &[u8] = b"1,2,x\ty,1.5,t,2024-01-02,2024-01-02 03:04:05.5,\\x01ff,12.5,abc
+2,,,1e+20,f,,,,,
+3,-7,\"\xc3\xa9\\ \"\"q\"\"\",-0.1,,1999-12-31,2000-01-01 00:00:00,\\x,0.001,\"\"
+4,0,\"a\nb\",0.30000000000000004,t,2024-02-29,2024-02-29 23:59:59.123456,\\x00,-3,z
+";
+
+#[tokio::test]
+async fn typed_values_copy_out_as_postgres_writes_them() {
+    assert!(
+        pg_available(),
+        "PostgreSQL 15 binaries are missing: run .ci/install-deps.sh"
+    );
+    let pg = PgServer::start(PgOptions::default()).expect("PostgreSQL starts");
+    let theirs = connect(&pg.url("postgres")).await;
+    let ours = connect(&url()).await;
+    for c in [&theirs, &ours] {
+        c.batch_execute(&format!("DROP TABLE IF EXISTS typed; {TYPED}"))
+            .await
+            .unwrap();
+        let n = copy_in(c, "COPY typed FROM STDIN (FORMAT csv)", TYPED_CSV).await;
+        assert_eq!(n.unwrap(), 4);
+    }
+    for sql in [
+        "COPY typed TO STDOUT",
+        "COPY typed TO STDOUT (FORMAT csv, HEADER)",
+        "COPY typed TO STDOUT (FORMAT binary)",
+        "COPY typed (v, id, f) TO STDOUT (FORMAT csv, FORCE_QUOTE (v), DELIMITER ';', NULL 'null')",
+        "COPY (SELECT id, n * 2 AS n2, s || '!' AS s2, f / 2 AS half, NOT b AS nb, length(s) AS len \
+         FROM typed ORDER BY id DESC) TO STDOUT (FORMAT csv, HEADER, FORCE_QUOTE *)",
+        "COPY (SELECT count(*), sum(f), max(d) FROM typed) TO STDOUT (FORMAT binary)",
+        "COPY (VALUES (1, 'a'), (2, NULL)) TO STDOUT",
+    ] {
+        let (a, b) = (copy_out(&ours, sql).await, copy_out(&theirs, sql).await);
+        assert!(
+            a == b,
+            "{sql}\nours: {:?}\nPostgreSQL: {:?}",
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b)
+        );
+    }
+    // PostgreSQL's binary COPY goes into ours and comes out as the same text.
+    let binary = copy_out(&theirs, "COPY typed TO STDOUT (FORMAT binary)").await;
+    ours.batch_execute("DELETE FROM typed").await.unwrap();
+    let n = copy_in(&ours, "COPY typed FROM STDIN (FORMAT binary)", &binary).await;
+    assert_eq!(n.unwrap(), 4);
+    assert!(
+        copy_out(&ours, "COPY typed TO STDOUT").await
+            == copy_out(&theirs, "COPY typed TO STDOUT").await
+    );
+}
+
 /// The table's whole content, to compare before and after a failed COPY.
 async fn content(table: &str) -> Vec<u8> {
     let client = connect(&url()).await;
@@ -264,17 +341,24 @@ async fn failed_copies_leave_the_table_as_it_was() {
     let mut bad = lines[..4999].concat();
     bad.extend_from_slice(b"abc\tx\t1\n");
     bad.extend_from_slice(&lines[5000..].concat());
-    let e = copy_in(&client, "COPY tf FROM STDIN", &bad).await.unwrap_err();
+    let e = copy_in(&client, "COPY tf FROM STDIN", &bad)
+        .await
+        .unwrap_err();
     let db = e.as_db_error().unwrap();
     assert_eq!(db.code().code(), "22P02");
-    assert_eq!(db.message(), "invalid input syntax for type bigint: \"abc\"");
+    assert_eq!(
+        db.message(),
+        "invalid input syntax for type bigint: \"abc\""
+    );
     assert_eq!(db.where_(), Some("COPY tf, line 5000, column id: \"abc\""));
     assert!(content("tf").await == before);
     // A row missing a column at line 5,000: 22P04.
     let mut short = lines[..4999].concat();
     short.extend_from_slice(b"5000\tx\n");
     short.extend_from_slice(&lines[5000..].concat());
-    let e = copy_in(&client, "COPY tf FROM STDIN", &short).await.unwrap_err();
+    let e = copy_in(&client, "COPY tf FROM STDIN", &short)
+        .await
+        .unwrap_err();
     let db = e.as_db_error().unwrap();
     assert_eq!(db.code().code(), "22P04");
     assert_eq!(db.message(), "missing data for column \"f\"");
@@ -284,7 +368,10 @@ async fn failed_copies_leave_the_table_as_it_was() {
     // CopyFail mid-stream: 57014, back to idle, nothing applied.
     let mut raw = Raw::startup(server().port, "postgres").await;
     raw.send(&[query("COPY tf FROM STDIN")]).await;
-    assert!(matches!(raw.recv().await, Some(BackendMessage::CopyInResponse(_))));
+    assert!(matches!(
+        raw.recv().await,
+        Some(BackendMessage::CopyInResponse(_))
+    ));
     raw.send(&[
         FrontendMessage::CopyData(Bytes::copy_from_slice(&more[..more.len() / 2])),
         FrontendMessage::CopyFail(CopyFail {
@@ -300,9 +387,15 @@ async fn failed_copies_leave_the_table_as_it_was() {
     // Inside a transaction block: the COPY joins it and a failure fails the block.
     raw.send(&[query("BEGIN; INSERT INTO tf VALUES (-1, 'in block', 0)")])
         .await;
-    assert_eq!(status(&raw.until_ready().await), Some(TransactionStatus::InTransaction));
+    assert_eq!(
+        status(&raw.until_ready().await),
+        Some(TransactionStatus::InTransaction)
+    );
     raw.send(&[query("COPY tf FROM STDIN")]).await;
-    assert!(matches!(raw.recv().await, Some(BackendMessage::CopyInResponse(_))));
+    assert!(matches!(
+        raw.recv().await,
+        Some(BackendMessage::CopyInResponse(_))
+    ));
     raw.send(&[
         FrontendMessage::CopyData(Bytes::from_static(b"-2\tok\t1\n-3\tbad\tnot a float\n")),
         FrontendMessage::CopyDone,
@@ -312,13 +405,19 @@ async fn failed_copies_leave_the_table_as_it_was() {
     assert_eq!(error_code(&msgs).as_deref(), Some("22P02"));
     assert_eq!(status(&msgs), Some(TransactionStatus::Failed));
     raw.send(&[query("ROLLBACK")]).await;
-    assert_eq!(status(&raw.until_ready().await), Some(TransactionStatus::Idle));
+    assert_eq!(
+        status(&raw.until_ready().await),
+        Some(TransactionStatus::Idle)
+    );
     assert!(content("tf").await == before);
     // A good COPY in a block is undone by ROLLBACK, and the status is the block's.
     raw.send(&[query("BEGIN")]).await;
     raw.until_ready().await;
     raw.send(&[query("COPY tf FROM STDIN")]).await;
-    assert!(matches!(raw.recv().await, Some(BackendMessage::CopyInResponse(_))));
+    assert!(matches!(
+        raw.recv().await,
+        Some(BackendMessage::CopyInResponse(_))
+    ));
     raw.send(&[
         FrontendMessage::CopyData(Bytes::from_static(b"-2\tok\t1\n")),
         FrontendMessage::CopyDone,
@@ -333,7 +432,10 @@ async fn failed_copies_leave_the_table_as_it_was() {
 
     // The client goes away mid-COPY.
     raw.send(&[query("COPY tf FROM STDIN")]).await;
-    assert!(matches!(raw.recv().await, Some(BackendMessage::CopyInResponse(_))));
+    assert!(matches!(
+        raw.recv().await,
+        Some(BackendMessage::CopyInResponse(_))
+    ));
     raw.send(&[FrontendMessage::CopyData(Bytes::copy_from_slice(
         &more[..more.len() / 2],
     ))])

@@ -348,15 +348,11 @@ fn as_f64(kind: ColKind, val: Val<'_>) -> PgResult<f64> {
 }
 
 /// Parses a float as PostgreSQL's float8in does (`NaN`, `Infinity`, `-inf` …).
+#[inline]
 pub fn parse_float(t: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(t).ok()?.trim();
-    match s.to_ascii_lowercase().as_str() {
-        "nan" => return Some(f64::NAN),
-        "infinity" | "inf" | "+infinity" | "+inf" => return Some(f64::INFINITY),
-        "-infinity" | "-inf" => return Some(f64::NEG_INFINITY),
-        _ => {}
-    }
-    s.parse().ok()
+    // Rust reads `NaN`, `Infinity`, `-inf`, `+infinity` … in any case too, as float8in does;
+    // no lower-cased copy of every value.
+    std::str::from_utf8(t).ok()?.trim().parse().ok()
 }
 
 fn as_bool(kind: ColKind, val: Val<'_>) -> PgResult<bool> {
@@ -643,6 +639,17 @@ mod tests {
             bin(ColKind::Jsonb, Val::Text(b"{}")).unwrap(),
             b"\x01{}".to_vec()
         );
+    }
+
+    #[test]
+    fn floats_parse_like_float8in() {
+        assert_eq!(parse_float(b" 1.5 "), Some(1.5));
+        assert_eq!(parse_float(b"-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float(b"+inf"), Some(f64::INFINITY));
+        assert!(parse_float(b"NaN").is_some_and(f64::is_nan));
+        assert_eq!(parse_float(b"1e-5"), Some(1e-5));
+        assert_eq!(parse_float(b"abc"), None);
+        assert_eq!(parse_float(b""), None);
     }
 
     #[test]

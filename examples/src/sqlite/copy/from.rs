@@ -161,7 +161,7 @@ impl Loader {
             sql,
             scope,
             open: true,
-            limits: limits.clone(),
+            limits,
             db,
         };
         loader.stmt = Some(loader.db.checkout(&loader.sql).map_err(pg_of)?);
