@@ -308,6 +308,54 @@ async fn typed_values_copy_out_as_postgres_writes_them() {
     );
 }
 
+#[tokio::test]
+async fn copy_into_a_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.db");
+    let server = Example::start("sqlite", &[path.to_str().unwrap()]);
+    let client = connect(&server.url("postgres")).await;
+    create(&client, "ft").await;
+    let text = text_data(20_000);
+    assert_eq!(
+        copy_in(&client, "COPY ft FROM STDIN", &text).await.unwrap(),
+        20_000
+    );
+    client
+        .batch_execute("CREATE TABLE fr (n smallint)")
+        .await
+        .unwrap();
+    let e = copy_in(&client, "COPY fr FROM STDIN", b"1\n70000\n")
+        .await
+        .unwrap_err();
+    let db = e.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "22003");
+    assert_eq!(
+        db.message(),
+        "value \"70000\" is out of range for type smallint"
+    );
+    assert_eq!(db.where_(), Some("COPY fr, line 2, column n: \"70000\""));
+    let e = copy_in(
+        &client,
+        "COPY ft (s, id) FROM STDIN (FORMAT csv)",
+        b"x,1\ny,1x\n",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.as_db_error().unwrap().where_(),
+        Some("COPY ft, line 2, column id: \"1x\"")
+    );
+    assert!(copy_out(&client, "COPY ft TO STDOUT").await == text);
+    // The COPY's connection checkpoints automatically again afterwards.
+    let rows = support::simple_rows(
+        &client
+            .simple_query("PRAGMA wal_autocheckpoint")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(rows, [[Some("1000".to_owned())]]);
+}
+
 /// The table's whole content, to compare before and after a failed COPY.
 async fn content(table: &str) -> Vec<u8> {
     let client = connect(&url()).await;

@@ -17,11 +17,12 @@ use pgwire::prelude::*;
 use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
 
-use super::{blocking, column_list, exec, quote};
+use super::{blocking, column_list, exec, pragma_int, quote};
+use crate::sqlite::database::Database;
 use crate::sqlite::errors;
 use crate::sqlite::exec::Limits;
 use crate::sqlite::handler::SqliteHandler;
-use crate::sqlite::params::{decode_binary, decode_text};
+use crate::sqlite::params::{Bound, decode_binary, decode_text};
 use crate::sqlite::raw::Stmt;
 use crate::sqlite::run::{join_error, pg_of};
 use crate::sqlite::session::{SessionDb, SessionShared};
@@ -40,6 +41,74 @@ fn with_context(mut e: PgError, context: impl FnOnce() -> String) -> PgError {
 /// 22P03, as PostgreSQL reports a binary COPY field its type cannot read.
 fn bad_binary() -> PgError {
     PgError::new(SqlState::from_code("22P03"), "incorrect binary data format")
+}
+
+/// An integer in plain decimal (`-42`), without overflow; `None` for anything else
+/// (whitespace, `+`, too long), which the general parser then reads or rejects.
+#[inline]
+fn parse_int(raw: &[u8]) -> Option<i64> {
+    let (neg, digits) = match raw.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, raw),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(d - b'0');
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// 22003, as int2in/int4in word a value out of their range.
+fn out_of_range(raw: &[u8], ty: &Type) -> PgError {
+    PgError::new(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        format!(
+            "value \"{}\" is out of range for type {}",
+            String::from_utf8_lossy(raw),
+            if *ty == Type::INT2 {
+                "smallint"
+            } else {
+                "integer"
+            }
+        ),
+    )
+}
+
+/// Binds a text or CSV field (valid UTF-8: the decoder checked it) as its column's type
+/// reads it: integers and text without a detour, the rest through the parameter decoder.
+#[inline]
+fn bind_text_field(stmt: &mut Stmt, idx: usize, ty: &Type, raw: &[u8]) -> PgResult<()> {
+    let sqlite = |e: errors::SqliteError| errors::to_pg(&e);
+    match *ty {
+        Type::INT2 | Type::INT4 | Type::INT8 => {
+            let v = match parse_int(raw) {
+                Some(v) => v,
+                None => match decode_text(ty, raw)? {
+                    Bound::Int(v) => v,
+                    other => return other.bind(stmt, idx),
+                },
+            };
+            let fits = match *ty {
+                Type::INT2 => i16::try_from(v).is_ok(),
+                Type::INT4 => i32::try_from(v).is_ok(),
+                _ => true,
+            };
+            if !fits {
+                return Err(out_of_range(raw, ty));
+            }
+            stmt.bind_int(idx, v).map_err(sqlite)
+        }
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+            stmt.bind_utf8(idx, raw).map_err(sqlite)
+        }
+        _ => decode_text(ty, raw)?.bind(stmt, idx),
+    }
 }
 
 impl SqliteHandler {
@@ -64,13 +133,17 @@ impl SqliteHandler {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        let copy_in = CopyIn::rows(copy, columns, move |rows| load(shared, limits, sql, rows))?;
+        let database = self.db.clone();
+        let copy_in = CopyIn::rows(copy, columns, move |rows| {
+            load(database, shared, limits, sql, rows)
+        })?;
         Ok(Response::CopyIn(copy_in))
     }
 }
 
 /// Reads every row and inserts it; returns the row count. Nothing stays inserted on error.
 async fn load(
+    database: Arc<Database>,
     shared: Arc<SessionShared>,
     limits: Limits,
     sql: Arc<str>,
@@ -110,7 +183,11 @@ async fn load(
         return Err(PgError::new(SqlState::INTERNAL_ERROR, "COPY loader lost"));
     };
     match result {
-        Ok(n) => blocking(move || loader.commit()).await.map(|()| n),
+        Ok(n) => {
+            blocking(move || loader.commit()).await?;
+            database.checkpoint_soon();
+            Ok(n)
+        }
         Err(e) => {
             let _ = blocking(move || {
                 loader.rollback();
@@ -137,6 +214,8 @@ struct Loader {
     scope: Scope,
     /// The transaction or savepoint is still open.
     open: bool,
+    /// The connection's `wal_autocheckpoint`, to restore (`None` once restored).
+    autocheckpoint: Option<i64>,
     limits: Limits,
     db: OwnedMutexGuard<SessionDb>,
 }
@@ -149,21 +228,33 @@ impl Loader {
         limits: Limits,
     ) -> PgResult<Loader> {
         let _scope = limits.enter(false);
+        // No automatic checkpoint in this COPY's COMMIT (it would copy the whole WAL into
+        // the database file first): the database checkpoints in the background after it.
+        let autocheckpoint = pragma_int(&mut db, "PRAGMA wal_autocheckpoint")?.unwrap_or(1000);
+        exec(&mut db, "PRAGMA wal_autocheckpoint = 0")?;
         let scope = if db.autocommit() {
-            exec(&mut db, "BEGIN")?;
             Scope::Transaction
         } else {
-            exec(&mut db, "SAVEPOINT pgwire_copy")?;
             Scope::Savepoint
         };
         let mut loader = Loader {
             stmt: None,
             sql,
             scope,
-            open: true,
+            open: false,
+            autocheckpoint: Some(autocheckpoint),
             limits,
             db,
         };
+        // From here on, dropping the loader restores the checkpoint setting (and rolls back).
+        exec(
+            &mut loader.db,
+            match scope {
+                Scope::Transaction => "BEGIN",
+                Scope::Savepoint => "SAVEPOINT pgwire_copy",
+            },
+        )?;
+        loader.open = true;
         loader.stmt = Some(loader.db.checkout(&loader.sql).map_err(pg_of)?);
         Ok(loader)
     }
@@ -182,11 +273,10 @@ impl Loader {
                     Some(raw) => {
                         let ty = row.column(i).map_or(&Type::TEXT, |c| &c.ty);
                         if row.is_binary() {
-                            decode_binary(ty, raw, &bad_binary)
+                            decode_binary(ty, raw, &bad_binary).and_then(|v| v.bind(stmt, idx))
                         } else {
-                            decode_text(ty, raw)
+                            bind_text_field(stmt, idx, ty, raw)
                         }
-                        .and_then(|v| v.bind(stmt, idx))
                     }
                 };
                 bound.map_err(|e| with_context(e, || row.column_context(i)))?;
@@ -209,12 +299,14 @@ impl Loader {
             Scope::Savepoint => exec(&mut self.db, "RELEASE pgwire_copy")?,
         }
         self.open = false;
+        self.restore_checkpoints();
         Ok(())
     }
 
     /// Undoes everything the COPY inserted (not interruptible: no limits apply).
     fn rollback(&mut self) {
         self.close_stmt();
+        self.restore_checkpoints();
         if !std::mem::take(&mut self.open) {
             return;
         }
@@ -231,6 +323,16 @@ impl Loader {
         }
     }
 
+    /// Puts the connection's automatic checkpoints back as they were.
+    fn restore_checkpoints(&mut self) {
+        if let Some(n) = self.autocheckpoint.take() {
+            let sql = format!("PRAGMA wal_autocheckpoint = {n}");
+            if let Err(e) = exec(&mut self.db, &sql) {
+                tracing::warn!(error = %e.message, "restoring wal_autocheckpoint failed");
+            }
+        }
+    }
+
     fn close_stmt(&mut self) {
         if let Some(stmt) = self.stmt.take() {
             let sql = self.sql.clone();
@@ -242,5 +344,36 @@ impl Loader {
 impl Drop for Loader {
     fn drop(&mut self) {
         self.rollback();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_parse_without_a_detour_or_not_at_all() {
+        assert_eq!(parse_int(b"0"), Some(0));
+        assert_eq!(parse_int(b"-42"), Some(-42));
+        assert_eq!(
+            parse_int(b"999999999999999999"),
+            Some(999_999_999_999_999_999)
+        );
+        for general in [
+            &b""[..],
+            b"-",
+            b"+1",
+            b" 1",
+            b"1.5",
+            b"1e3",
+            b"9999999999999999999",
+        ] {
+            assert_eq!(parse_int(general), None, "{general:?}");
+        }
+        let e = out_of_range(b"70000", &Type::INT2);
+        assert_eq!(
+            e.message,
+            "value \"70000\" is out of range for type smallint"
+        );
     }
 }

@@ -45,13 +45,25 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(join_error)?
 }
 
-/// Runs fixed SQL (transaction control) on the connection.
-fn exec(db: &mut SessionDb, sql: &'static str) -> PgResult<()> {
+/// Runs fixed SQL (transaction control, a PRAGMA) on the connection.
+fn exec(db: &mut SessionDb, sql: &str) -> PgResult<()> {
     let key: Arc<str> = Arc::from(sql);
     let mut stmt = db.checkout(&key).map_err(pg_of)?;
     let r = stmt.step();
     db.checkin(key, stmt);
     r.map(drop).map_err(|e| pg_of(e.into()))
+}
+
+/// The integer a PRAGMA reads (`None` when it returns none).
+fn pragma_int(db: &mut SessionDb, sql: &str) -> PgResult<Option<i64>> {
+    let key: Arc<str> = Arc::from(sql);
+    let mut stmt = db.checkout(&key).map_err(pg_of)?;
+    let r = stmt.step().map(|row| match stmt.value(0) {
+        super::encode::Val::Int(n) if row => Some(n),
+        _ => None,
+    });
+    db.checkin(key, stmt);
+    r.map_err(|e| pg_of(e.into()))
 }
 
 impl SqliteHandler {
