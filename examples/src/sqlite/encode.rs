@@ -62,36 +62,35 @@ pub fn put_i64(buf: &mut BytesMut, v: i64) {
 /// 1e-4 away, and an ulp below 1e9 is under 1.2e-7), so the output matches ryu's.
 #[inline]
 fn put_short_decimal(buf: &mut BytesMut, v: f64) -> bool {
-    const SCALES: [f64; 5] = [1.0, 10.0, 100.0, 1000.0, 10000.0];
     let a = v.abs();
     if !(1e-4..1e9).contains(&a) {
         return false;
     }
-    for (k, &p) in SCALES.iter().enumerate() {
-        // The nearest integer to a * p (< 1e13, so the truncating cast is exact).
-        let x = a * p;
-        let t = x as u64;
-        let m = if x - t as f64 >= 0.5 { t + 1 } else { t };
-        if m as f64 / p == a {
-            let scale = p as u64;
-            if v < 0.0 {
-                buf.put_u8(b'-');
-            }
-            put_i64(buf, (m / scale) as i64);
-            if k > 0 {
-                let mut frac = [b'0'; 4];
-                let mut f = m % scale;
-                for d in (0..k).rev() {
-                    frac[d] = b'0' + (f % 10) as u8;
-                    f /= 10;
-                }
-                buf.put_u8(b'.');
-                buf.extend_from_slice(&frac[..k]);
-            }
-            return true;
-        }
+    // One try at the finest scale: if a decimal with k < 4 fractional digits reads back
+    // as `a`, so does the same decimal padded with zeros (both divisions are correctly
+    // rounded quotients of the same number), and `a * 10^4` is within 0.002 of it.
+    let x = a * 10000.0;
+    let t = x as u64; // < 1e13: the truncating cast is exact
+    let m = if x - t as f64 >= 0.5 { t + 1 } else { t };
+    if m as f64 / 10000.0 != a {
+        return false;
     }
-    false
+    if v < 0.0 {
+        buf.put_u8(b'-');
+    }
+    put_i64(buf, (m / 10000) as i64);
+    let mut f = m % 10000;
+    if f != 0 {
+        let mut frac = [b'0'; 4];
+        for d in frac.iter_mut().rev() {
+            *d = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        let k = frac.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
+        buf.put_u8(b'.');
+        buf.extend_from_slice(&frac[..k]);
+    }
+    true
 }
 
 /// Appends `v` as PostgreSQL prints a float8 (`float4` when `single`): the shortest digits
