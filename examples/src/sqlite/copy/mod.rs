@@ -5,7 +5,7 @@
 //! statement at Parse time (a [`PlanKind::Copy`](super::plan::PlanKind::Copy) plan), decodes
 //! rows for COPY FROM and encodes them for COPY TO. This module finds the table's columns
 //! (their PostgreSQL types from the declared types, as a SELECT announces them), inserts
-//! decoded rows ([`from`]) and reads rows out with a cursor ([`to`]).
+//! decoded rows (`from`) and reads rows out with a cursor (`to`).
 //!
 //! Both directions hold the session's connection for the whole COPY: the session can run
 //! nothing else meanwhile, and a COPY FROM's transaction (or savepoint) lives on it.
