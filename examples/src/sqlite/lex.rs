@@ -90,8 +90,8 @@ pub fn tokenize(src: &str) -> Vec<Token> {
         let kind = match raw.kind {
             RawKind::Ident(_) => Kind::Word,
             RawKind::QuotedIdent(_) if text.starts_with('"') => Kind::QuotedIdent,
-            RawKind::String(_) if text.starts_with('\'') => Kind::Str,
-            RawKind::String(_) => Kind::EscStr,
+            RawKind::Str(_) if text.starts_with('\'') => Kind::Str,
+            RawKind::Str(_) => Kind::EscStr,
             RawKind::DollarString(_) => Kind::DollarStr,
             RawKind::QuotedIdent(_) | RawKind::BitString { .. } => Kind::Other,
             RawKind::Number(_) => Kind::Number,
@@ -143,7 +143,7 @@ pub fn quote_literal(s: &str) -> String {
 /// identifier, as pgwire's lexer decodes it.
 pub fn string_value(tok: &Token, src: &str) -> Option<String> {
     match Lexer::new(tok.text(src)).next()?.ok()?.kind {
-        RawKind::String(v) | RawKind::QuotedIdent(v) => Some(v.into_owned()),
+        RawKind::Str(v) | RawKind::QuotedIdent(v) => Some(v.into_owned()),
         RawKind::DollarString(v) => Some(v.to_owned()),
         _ => None,
     }
