@@ -1357,10 +1357,7 @@ mod tests {
     fn borrowed_when_possible() {
         let mut lexer = Lexer::new("'plain' 'it''s' \"Id\"");
         let mut next = || lexer.next().and_then(Result::ok).map(|t| t.kind);
-        assert!(matches!(
-            next(),
-            Some(RawKind::Str(Cow::Borrowed("plain")))
-        ));
+        assert!(matches!(next(), Some(RawKind::Str(Cow::Borrowed("plain")))));
         assert!(matches!(next(), Some(RawKind::Str(Cow::Owned(_)))));
         assert!(matches!(
             next(),
