@@ -24,6 +24,9 @@
 #                      (e.g. CREATE TABLE/INSERT for the sqlite example)
 #   --user U           user pgbench/psql connect as (default postgres)
 #   --dbname D         database to connect to (default postgres)
+#   --stream SQL       (repeatable) after the pgbench runs, time `psql -c SQL >
+#                      /dev/null` against each server (best of 3) and report
+#                      rows/s and our server's peak memory (VmHWM) after it
 #   --only-pg          (testing) benchmark PostgreSQL only, don't start our server
 #   --only-ours        (testing) benchmark our server only, don't start PostgreSQL
 #
@@ -41,8 +44,7 @@
 # shellcheck disable=SC2317  # cleanup functions are reached through traps
 set -euo pipefail
 
-die() { echo "pgbench.sh: error: $*" >&2; exit 1; }
-log() { echo "pgbench.sh: $*" >&2; }
+BENCH_NAME=pgbench.sh
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEFAULT_SERVER_CMD="target/release/server --listen 127.0.0.1:0"
@@ -59,6 +61,7 @@ DB_USER=postgres
 DB_NAME=postgres
 ONLY_PG=0
 ONLY_OURS=0
+STREAMS=()
 STARTUP_TIMEOUT=30
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
@@ -75,6 +78,7 @@ while [[ $# -gt 0 ]]; do
     --setup-sql)  need_arg "$@"; SETUP_SQL="$2"; shift 2 ;;
     --user)       need_arg "$@"; DB_USER="$2"; shift 2 ;;
     --dbname)     need_arg "$@"; DB_NAME="$2"; shift 2 ;;
+    --stream)     need_arg "$@"; STREAMS+=("$2"); shift 2 ;;
     --only-pg)    ONLY_PG=1; shift ;;
     --only-ours)  ONLY_OURS=1; shift ;;
     -h|--help)    usage; exit 0 ;;
@@ -96,106 +100,11 @@ if [[ -n "$SETUP_SQL" ]]; then [[ -r "$SETUP_SQL" ]] || die "--setup-sql $SETUP_
 
 cd "$REPO_ROOT"
 
-# ---- PostgreSQL binaries ----------------------------------------------------
-if [[ -z "${PG_BINDIR:-}" ]]; then
-  PG_BINDIR=/usr/lib/postgresql/15/bin
-  if command -v pg_config >/dev/null 2>&1; then
-    d=$(pg_config --bindir 2>/dev/null || true)
-    [[ -n "$d" && -x "$d/postgres" ]] && PG_BINDIR="$d"
-  fi
-fi
-PGBENCH="$PG_BINDIR/pgbench"; [[ -x "$PGBENCH" ]] || PGBENCH=$(command -v pgbench || true)
-PSQL="$PG_BINDIR/psql";       [[ -x "$PSQL" ]] || PSQL=$(command -v psql || true)
+# shellcheck source=bench/lib.sh
+source "$REPO_ROOT/bench/lib.sh"
+bench_find_pg "$(( ONLY_OURS == 0 ))"
 [[ -n "$PGBENCH" ]] || die "pgbench not found (install postgresql-client-15 or run .ci/install-deps.sh)"
-[[ -n "$PSQL" ]] || die "psql not found (install postgresql-client-15 or run .ci/install-deps.sh)"
-if [[ $ONLY_OURS -eq 0 ]]; then
-  for b in postgres initdb; do
-    [[ -x "$PG_BINDIR/$b" ]] || die "$PG_BINDIR/$b not found (set PG_BINDIR or run .ci/install-deps.sh)"
-  done
-fi
-PG_OS_USER=${PG_OS_USER:-postgres}
-AS_PG=()
-if [[ $(id -u) -eq 0 ]]; then
-  id "$PG_OS_USER" >/dev/null 2>&1 || die "running as root but OS user '$PG_OS_USER' does not exist"
-  if command -v setpriv >/dev/null 2>&1; then
-    # setpriv execs in place (no extra process), unlike runuser.
-    AS_PG=(setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups --)
-  else
-    AS_PG=(runuser -u "$PG_OS_USER" --)
-  fi
-fi
-CLK_TCK=$(getconf CLK_TCK)
-
-# ---- temp dir and cleanup ------------------------------------------------------
-WORK=$(mktemp -d /tmp/pgwire-bench.XXXXXX)
-chmod 755 "$WORK"
-PG_PID=""
-OURS_PID=""
-BENCH_PID=""
-
-wait_gone() { # pid timeout_seconds -> 0 if gone
-  local pid=$1 n=$(( $2 * 10 ))
-  while kill -0 "$pid" 2>/dev/null && [[ $n -gt 0 ]]; do
-    # A zombie child of ours counts as gone.
-    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && return 0
-    sleep 0.1; n=$((n - 1))
-  done
-  ! kill -0 "$pid" 2>/dev/null || [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]]
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n "$BENCH_PID" ]]; then kill -TERM "$BENCH_PID" 2>/dev/null || true; fi
-  if [[ -n "$OURS_PID" ]]; then
-    # Signal its whole process group (see start_ours), then the pid itself.
-    kill -TERM -- "-$OURS_PID" 2>/dev/null || kill -TERM "$OURS_PID" 2>/dev/null || true
-    wait_gone "$OURS_PID" 5 || { kill -KILL -- "-$OURS_PID" 2>/dev/null || true; kill -KILL "$OURS_PID" 2>/dev/null || true; }
-  fi
-  if [[ -n "$PG_PID" ]] && kill -0 "$PG_PID" 2>/dev/null; then
-    kill -INT "$PG_PID" 2>/dev/null || true          # fast shutdown
-    wait_gone "$PG_PID" 10 || { kill -QUIT "$PG_PID" 2>/dev/null || true; wait_gone "$PG_PID" 5 || kill -KILL "$PG_PID" 2>/dev/null || true; }
-  fi
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---- helpers ---------------------------------------------------------------------
-port_in_use() { # port -> 0 if something has it (any state) in /proc/net/tcp{,6}
-  local hex; hex=$(printf '%04X' "$1")
-  awk -v h=":$hex" 'NR>1 && substr($2, length($2)-4) == h {found=1} END {exit !found}' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "could not find a free port"
-}
-
-# CPU ticks of process $1: its own utime+stime+cutime+cstime plus utime+stime
-# of its live children (fields 14-17 of /proc/PID/stat; the comm field may
-# contain spaces, so split after the last ')').
-cpu_ticks() {
-  local pid=$1 total=0 stat rest kids k
-  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || { echo 0; return; }
-  rest=${stat##*) }
-  # rest starts at field 3 (state): utime=field 14 -> 12th word here.
-  total=$(awk '{print $12 + $13 + $14 + $15}' <<<"$rest")
-  kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
-  for k in $kids; do
-    stat=$(cat "/proc/$k/stat" 2>/dev/null) || continue
-    rest=${stat##*) }
-    total=$(( total + $(awk '{print $12 + $13}' <<<"$rest") ))
-  done
-  echo "$total"
-}
+bench_init
 
 # ---- script file -----------------------------------------------------------------
 if [[ -z "$SCRIPT" ]]; then
@@ -204,98 +113,11 @@ if [[ -z "$SCRIPT" ]]; then
 fi
 chmod 644 "$SCRIPT" 2>/dev/null || true
 
-# ---- our server --------------------------------------------------------------------
-start_ours() {
-  if [[ $SERVER_CMD_GIVEN -eq 0 && ! -x target/release/server ]]; then
-    log "target/release/server missing; building: cargo build --release -p pgwire-examples --bin server"
-    cargo build --release -p pgwire-examples --bin server >&2 \
-      || die "could not build the default server (cargo build --release -p pgwire-examples --bin server failed); pass --server-cmd"
-  fi
-  local out="$WORK/ours.stdout" err="$WORK/ours.stderr"
-  : > "$out"
-  log "starting our server: $SERVER_CMD"
-  # Own session/process group (setsid does not fork here: a background job of a
-  # non-interactive shell is not a group leader), so cleanup can signal the
-  # whole group even when CMD is a compound shell command. For a single simple
-  # command bash execs it, so OURS_PID is the server itself; otherwise it is
-  # the wrapper shell and the server's CPU is still counted as its child.
-  setsid bash -c "$SERVER_CMD" >"$out" 2>"$err" </dev/null &
-  OURS_PID=$!
-  local deadline=$(( SECONDS + STARTUP_TIMEOUT )) line=""
-  while :; do
-    line=$(grep -m 1 'listening on' "$out" 2>/dev/null || true)
-    if [[ "$line" == *"listening on"* ]]; then break; fi
-    if ! kill -0 "$OURS_PID" 2>/dev/null || [[ "$(awk '{print $3}' "/proc/$OURS_PID/stat" 2>/dev/null)" == Z ]]; then
-      local st=0; wait "$OURS_PID" 2>/dev/null || st=$?
-      die "server command exited (status $st) before printing 'listening on HOST:PORT': $SERVER_CMD
---- stdout ---
-$(tail -n 20 "$out")
---- stderr ---
-$(tail -n 20 "$err")"
-    fi
-    if (( SECONDS >= deadline )); then
-      die "server command printed no 'listening on HOST:PORT' line within ${STARTUP_TIMEOUT}s: $SERVER_CMD
---- stdout ---
-$(tail -n 20 "$out")
---- stderr ---
-$(tail -n 20 "$err")"
-    fi
-    sleep 0.1
-  done
-  OURS_PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\).*/\1/p' <<<"$line")
-  [[ -n "$OURS_PORT" ]] || die "could not parse a port from the server's first line: '$line'"
-  log "our server: pid $OURS_PID, port $OURS_PORT"
-}
-
-# ---- PostgreSQL ------------------------------------------------------------------------
-start_pg() {
-  local pgdir="$WORK/pg" data="$WORK/pg/data"
-  mkdir -p "$pgdir"
-  [[ ${#AS_PG[@]} -gt 0 ]] && chown "$PG_OS_USER": "$pgdir"
-  log "initdb ($PG_BINDIR)"
-  (cd "$pgdir" && env -u PGPORT -u PGHOST -u PGDATA LC_ALL=C "${AS_PG[@]}" "$PG_BINDIR/initdb" -D "$data" \
-      -A trust -U postgres --no-sync -E UTF8 --locale=C >"$pgdir/initdb.log" 2>&1) \
-    || die "initdb failed:
-$(tail -n 20 "$pgdir/initdb.log")"
-  cat >> "$data/postgresql.conf" <<EOF
-
-# ---- added by bench/pgbench.sh ----
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$pgdir'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_connections = 100
-EOF
-  for _ in 1 2 3 4 5; do
-    PG_PORT=$(free_port)
-    : > "$pgdir/postgres.log"; chmod 666 "$pgdir/postgres.log"
-    (cd "$pgdir" && exec env -u PGPORT -u PGHOST -u PGDATA "${AS_PG[@]}" "$PG_BINDIR/postgres" -D "$data" -p "$PG_PORT" \
-        >>"$pgdir/postgres.log" 2>&1 </dev/null) &
-    local launcher=$! deadline=$(( SECONDS + STARTUP_TIMEOUT ))
-    while :; do
-      if "$PG_BINDIR/pg_isready" -q -t 1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres 2>/dev/null; then
-        PG_PID=$(head -n 1 "$data/postmaster.pid")
-        log "PostgreSQL: postmaster pid $PG_PID, port $PG_PORT"
-        return 0
-      fi
-      if ! kill -0 "$launcher" 2>/dev/null; then
-        wait "$launcher" 2>/dev/null || true
-        if grep -qE 'could not bind|Address already in use|could not create any TCP/IP sockets' "$pgdir/postgres.log"; then
-          log "port $PG_PORT taken, retrying"; continue 2
-        fi
-        die "postgres exited during startup:
-$(tail -n 20 "$pgdir/postgres.log")"
-      fi
-      # Remember the postmaster pid as soon as it exists, for cleanup.
-      [[ -s "$data/postmaster.pid" ]] && PG_PID=$(head -n 1 "$data/postmaster.pid")
-      (( SECONDS >= deadline )) && die "postgres not ready after ${STARTUP_TIMEOUT}s:
-$(tail -n 20 "$pgdir/postgres.log")"
-      sleep 0.1
-    done
-  done
-  die "could not start postgres on a free port"
-}
+if [[ $SERVER_CMD_GIVEN -eq 0 && ! -x target/release/server ]]; then
+  log "target/release/server missing; building: cargo build --release -p pgwire-examples --bin server"
+  cargo build --release -p pgwire-examples --bin server >&2 \
+    || die "could not build the default server (cargo build --release -p pgwire-examples --bin server failed); pass --server-cmd"
+fi
 
 run_setup() { # label port
   [[ -n "$SETUP_SQL" ]] || return 0
@@ -354,6 +176,24 @@ for m in $MODES; do
   done
 done
 
+# ---- streams through psql ------------------------------------------------------------------
+declare -A STREAM_S STREAM_ROWS STREAM_HWM
+peak_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+for i in "${!STREAMS[@]}"; do
+  for t in "${TARGETS[@]}"; do
+    best=""
+    for _ in 1 2 3; do
+      start=$(date +%s.%N)
+      rows=$("$PSQL" -X -A -t -q -h 127.0.0.1 -p "$(port_of "$t")" -U "$DB_USER" -d "$DB_NAME" \
+          -c "${STREAMS[$i]}" | wc -l) || die "psql stream failed on $t: ${STREAMS[$i]}"
+      secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.3f", b - a}')
+      if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$secs; fi
+    done
+    STREAM_S[$i,$t]=$best; STREAM_ROWS[$i,$t]=$rows
+    [[ $t == ours ]] && STREAM_HWM[$i]=$(peak_kib "$OURS_PID")
+  done
+done
+
 # ---- report ----------------------------------------------------------------------------------
 echo
 echo "pgbench: $("$PGBENCH" --version)"
@@ -372,6 +212,17 @@ for m in $MODES; do
     fi
   done
 done
+if [[ ${#STREAMS[@]} -gt 0 ]]; then
+  echo
+  printf '%-10s %10s %10s %12s %16s  %s\n' target rows seconds rows/s "our peak memory" query
+  for i in "${!STREAMS[@]}"; do
+    for t in "${TARGETS[@]}"; do
+      awk -v t="$t" -v r="${STREAM_ROWS[$i,$t]}" -v s="${STREAM_S[$i,$t]}" \
+          -v h="$( [[ $t == ours ]] && echo "$(( ${STREAM_HWM[$i]:-0} / 1024 )) MiB" || echo -)" -v q="${STREAMS[$i]}" \
+          'BEGIN {printf "%-10s %10d %10.3f %12.0f %16s  %s\n", t, r, s, (s > 0 ? r / s : 0), h, q}'
+    done
+  done
+fi
 if [[ $ONLY_PG -eq 0 && $ONLY_OURS -eq 0 ]]; then
   echo
   for m in $MODES; do

@@ -115,6 +115,8 @@ sqlstates! {
     UNDEFINED_FUNCTION = "42883";
     /// 42P01
     UNDEFINED_TABLE = "42P01";
+    /// 42P02
+    UNDEFINED_PARAMETER = "42P02";
     /// 42P03
     DUPLICATE_CURSOR = "42P03";
     /// 42P05
@@ -449,6 +451,13 @@ impl From<CodecError> for PgError {
             }
             _ => PgError::protocol_violation(e.to_string()),
         }
+    }
+}
+
+impl From<crate::sql::lexer::LexError> for PgError {
+    /// 42601 with the lexer's message (PostgreSQL's wording).
+    fn from(e: crate::sql::lexer::LexError) -> PgError {
+        PgError::new(SqlState::SYNTAX_ERROR, e.message)
     }
 }
 

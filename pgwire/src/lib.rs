@@ -58,7 +58,8 @@
 //! Layers, bottom up: [`codec`] (messages, no I/O), [`types`] (values), [`server`]
 //! (sockets, TLS and the connection loop), [`auth`] (trust, password, MD5, SCRAM),
 //! [`query`] (simple and extended protocol, handler trait), [`router`] (the runtime of the
-//! macros).
+//! macros), [`sql`] (PostgreSQL's lexer; literals, `$n` substitution and parameter types for
+//! engines that take SQL text).
 #![warn(missing_docs)]
 
 // Lets the crate's own tests and doctests use the macros, whose output names `::pgwire`.
@@ -76,7 +77,6 @@ pub mod query;
 pub mod router;
 pub mod server;
 pub mod session;
-#[doc(hidden)]
 pub mod sql;
 mod startup;
 pub mod types;

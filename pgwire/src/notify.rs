@@ -166,7 +166,7 @@ pub fn statement(session: &mut Session, sql: &str) -> Option<PgResult<Response>>
             };
             let payload = match (it.next(), it.next()) {
                 (None, _) => String::new(),
-                (Some(K::Comma), Some(K::String(p))) => p.clone(),
+                (Some(K::Comma), Some(K::Str(p))) => p.clone(),
                 _ => return syntax(),
             };
             Some(

@@ -61,6 +61,9 @@ pub struct Session {
     pub(crate) notices: NoticeSender,
     pub(crate) cancel: CancelToken,
     pub(crate) notifier: Notifier,
+    /// LISTEN (`true`) and UNLISTEN (`false`; `None` for `*`) of the current transaction,
+    /// applied in order when it commits, as PostgreSQL does.
+    listens: Vec<(bool, Option<String>)>,
     pub(crate) shared: Option<Arc<Shared>>,
     pub(crate) tls: Option<TlsInfo>,
     extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
@@ -90,6 +93,7 @@ impl Session {
             notices,
             cancel,
             notifier: Notifier::default(),
+            listens: Vec::new(),
             shared: None,
             tls: None,
             extensions: HashMap::new(),
@@ -197,18 +201,16 @@ impl Session {
         &self.cancel
     }
 
-    /// Starts listening on `channel` (LISTEN).
+    /// Starts listening on `channel` (LISTEN) when the current transaction commits (at once
+    /// outside a transaction block, which commits at the end of the statement).
     pub fn listen(&mut self, channel: &str) {
-        if let Some(shared) = &self.shared {
-            shared.hub.listen(self.pid, channel);
-        }
+        self.listens.push((true, Some(channel.to_owned())));
     }
 
-    /// Stops listening on `channel`, or on every channel for `None` (UNLISTEN / UNLISTEN *).
+    /// Stops listening on `channel`, or on every channel for `None` (UNLISTEN / UNLISTEN *),
+    /// when the current transaction commits.
     pub fn unlisten(&mut self, channel: Option<&str>) {
-        if let Some(shared) = &self.shared {
-            shared.hub.unlisten(self.pid, channel);
-        }
+        self.listens.push((false, channel.map(str::to_owned)));
     }
 
     /// Queues a notification (NOTIFY); it is sent to listeners when this session's
@@ -223,16 +225,28 @@ impl Session {
         self.notifier.clone()
     }
 
-    /// Sends the queued notifications (the transaction committed).
-    pub(crate) fn deliver_notifications(&self) {
+    /// Applies the transaction's LISTEN/UNLISTEN, then sends its notifications (it
+    /// committed): a session that listens and notifies in one transaction hears itself.
+    pub(crate) fn deliver_notifications(&mut self) {
+        let listens = std::mem::take(&mut self.listens);
         let notes = self.notifier.take();
-        if let (false, Some(shared)) = (notes.is_empty(), &self.shared) {
-            shared.hub.deliver(&shared.registry, self.pid, notes);
+        if let Some(shared) = &self.shared {
+            for (listen, channel) in listens {
+                match (listen, channel) {
+                    (true, Some(ch)) => shared.hub.listen(self.pid, &ch),
+                    (true, None) => {}
+                    (false, ch) => shared.hub.unlisten(self.pid, ch.as_deref()),
+                }
+            }
+            if !notes.is_empty() {
+                shared.hub.deliver(&shared.registry, self.pid, notes);
+            }
         }
     }
 
-    /// Drops the queued notifications (the transaction rolled back).
-    pub(crate) fn discard_notifications(&self) {
+    /// Drops the transaction's notifications and LISTEN/UNLISTEN (it rolled back).
+    pub(crate) fn discard_notifications(&mut self) {
+        self.listens.clear();
         self.notifier.take();
     }
 

@@ -8,11 +8,12 @@ mod support;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use auth_common::{Certs, Wire, fatal_of};
+use auth_common::{Certs, fatal_of};
 use pgwire::codec::{Authentication, BackendMessage, FrontendMessage, Query};
 use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256};
 use support::example::Example;
 use support::pg::{HostAuth, PgOptions, PgServer, pg_available};
+use support::raw::Raw;
 
 struct Fixture {
     certs: Certs,
@@ -94,14 +95,14 @@ fn fixture() -> &'static Fixture {
 }
 
 /// Reads the AuthenticationSASL request and returns the mechanisms.
-async fn sasl_mechanisms(w: &mut Wire) -> Vec<String> {
+async fn sasl_mechanisms(w: &mut Raw) -> Vec<String> {
     match w.recv().await {
         Some(BackendMessage::Authentication(Authentication::Sasl(m))) => m,
         other => panic!("expected AuthenticationSASL, got {other:?}"),
     }
 }
 
-async fn sasl_continue(w: &mut Wire) -> Vec<u8> {
+async fn sasl_continue(w: &mut Raw) -> Vec<u8> {
     match w.recv().await {
         Some(BackendMessage::Authentication(Authentication::SaslContinue(d))) => d.to_vec(),
         other => panic!("expected AuthenticationSASLContinue, got {other:?}"),
@@ -109,8 +110,8 @@ async fn sasl_continue(w: &mut Wire) -> Vec<u8> {
 }
 
 /// A SCRAM exchange up to the client-final-message, which `tamper` may rewrite.
-async fn scram_until_final(w: &mut Wire, tamper: impl FnOnce(String) -> String) {
-    w.startup("alice").await;
+async fn scram_until_final(w: &mut Raw, tamper: impl FnOnce(String) -> String) {
+    w.send_startup_for("alice").await;
     sasl_mechanisms(w).await;
     let mut scram = ScramSha256::new(b"secret", ChannelBinding::unsupported());
     w.sasl_initial("SCRAM-SHA-256", Some(scram.message())).await;
@@ -146,10 +147,10 @@ enum Probe {
 /// Runs a probe on the SCRAM server at `port`; returns what the server sent after the
 /// probe's last message (up to the close).
 async fn run(port: u16, probe: Probe) -> Vec<BackendMessage> {
-    let mut w = Wire::plain(port).await;
+    let mut w = Raw::connect(port).await;
     match probe {
         Probe::UnknownMechanism | Probe::PlusWithoutTls => {
-            w.startup("alice").await;
+            w.send_startup_for("alice").await;
             assert_eq!(sasl_mechanisms(&mut w).await, ["SCRAM-SHA-256"]);
             let mech = match probe {
                 Probe::UnknownMechanism => "SCRAM-SHA-1",
@@ -160,7 +161,7 @@ async fn run(port: u16, probe: Probe) -> Vec<BackendMessage> {
         Probe::TruncatedInitialResponse
         | Probe::InitialLengthPastEnd
         | Probe::MechanismWithoutTerminator => {
-            w.startup("alice").await;
+            w.send_startup_for("alice").await;
             sasl_mechanisms(&mut w).await;
             let body: &[u8] = match probe {
                 Probe::TruncatedInitialResponse => b"SCRAM-SHA-256\0\0\0",
@@ -173,7 +174,7 @@ async fn run(port: u16, probe: Probe) -> Vec<BackendMessage> {
         | Probe::ReorderedClientFirst
         | Probe::BindingFlagWithoutPlus
         | Probe::NonPrintableNonce => {
-            w.startup("alice").await;
+            w.send_startup_for("alice").await;
             sasl_mechanisms(&mut w).await;
             let first: &[u8] = match probe {
                 Probe::TruncatedClientFirst => b"n,,n=",
@@ -212,7 +213,7 @@ async fn run(port: u16, probe: Probe) -> Vec<BackendMessage> {
             scram_until_final(&mut w, |f| f.replacen("c=biws", "c=eSws", 1)).await;
         }
         Probe::QueryInsteadOfSasl => {
-            w.startup("alice").await;
+            w.send_startup_for("alice").await;
             sasl_mechanisms(&mut w).await;
             let mut b = bytes::BytesMut::new();
             FrontendMessage::Query(Query {
@@ -222,14 +223,14 @@ async fn run(port: u16, probe: Probe) -> Vec<BackendMessage> {
             w.send_bytes(&b).await;
         }
         Probe::OversizedSasl => {
-            w.startup("alice").await;
+            w.send_startup_for("alice").await;
             sasl_mechanisms(&mut w).await;
             let mut data = b"n,,n=,r=".to_vec();
             data.resize(70_000, b'a');
             w.sasl_initial("SCRAM-SHA-256", Some(&data)).await;
         }
         Probe::CorrectPassword | Probe::YFlagWithoutTls => {
-            w.startup("alice").await;
+            w.send_startup_for("alice").await;
             sasl_mechanisms(&mut w).await;
             let cb = match probe {
                 Probe::CorrectPassword => ChannelBinding::unsupported(),
@@ -379,8 +380,8 @@ async fn tls_exchange(
     final_of: impl FnOnce(&[u8], &[u8]) -> Option<Vec<u8>>,
 ) -> (Vec<String>, Vec<BackendMessage>) {
     let f = fixture();
-    let mut w = Wire::tls(f.scram.port, f.certs.client_config(false)).await;
-    w.startup("alice").await;
+    let mut w = Raw::tls(f.scram.port, f.certs.client_config(false)).await;
+    w.send_startup_for("alice").await;
     let mechs = sasl_mechanisms(&mut w).await;
     w.sasl_initial(mech, Some(first)).await;
     let end_point = w.end_point.clone().expect("end point");
@@ -440,8 +441,8 @@ async fn channel_binding_over_tls() {
     );
     // And the right binding data logs in.
     let f = fixture();
-    let mut w = Wire::tls(f.scram.port, f.certs.client_config(false)).await;
-    w.startup("alice").await;
+    let mut w = Raw::tls(f.scram.port, f.certs.client_config(false)).await;
+    w.send_startup_for("alice").await;
     sasl_mechanisms(&mut w).await;
     let mut scram = ScramSha256::new(
         b"secret",
@@ -462,8 +463,8 @@ async fn channel_binding_over_tls() {
 
 /// The password-packet probes against the md5 and password servers.
 async fn password_probe(port: u16, user: &str, body: Option<&[u8]>) -> Option<(String, String)> {
-    let mut w = Wire::plain(port).await;
-    w.startup(user).await;
+    let mut w = Raw::connect(port).await;
+    w.send_startup_for(user).await;
     let req = w.recv().await;
     assert!(
         matches!(
@@ -536,8 +537,8 @@ async fn malformed_password_messages() {
 async fn tls_negotiation_edge_cases() {
     let f = fixture();
     // A plaintext client when TLS is required.
-    let mut w = Wire::plain(f.require.port).await;
-    w.startup("alice").await;
+    let mut w = Raw::connect(f.require.port).await;
+    w.send_startup_for("alice").await;
     assert_eq!(
         fatal_of(&w.until_closed().await),
         err(
@@ -546,8 +547,8 @@ async fn tls_negotiation_edge_cases() {
         )
     );
     // The same client over TLS gets in (trust).
-    let mut w = Wire::tls(f.require.port, f.certs.client_config(false)).await;
-    w.startup("alice").await;
+    let mut w = Raw::tls(f.require.port, f.certs.client_config(false)).await;
+    w.send_startup_for("alice").await;
     assert!(matches!(
         w.recv().await,
         Some(BackendMessage::Authentication(Authentication::Ok))
@@ -557,23 +558,23 @@ async fn tls_negotiation_edge_cases() {
     // reading the startup packet (PostgreSQL 17 requires ALPN on direct TLS).
     let mut config = (*f.certs.client_config(false)).clone();
     config.alpn_protocols.clear();
-    if let Ok(mut w) = Wire::direct_tls(f.scram.port, Arc::new(config)).await {
-        w.startup("alice").await;
+    if let Ok(mut w) = Raw::direct_tls(f.scram.port, Arc::new(config)).await {
+        w.send_startup_for("alice").await;
         assert!(w.until_closed().await.is_empty());
     }
     // Direct TLS offering another protocol only: refused at the handshake.
     let mut config = (*f.certs.client_config(false)).clone();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     assert!(
-        Wire::direct_tls(f.scram.port, Arc::new(config))
+        Raw::direct_tls(f.scram.port, Arc::new(config))
             .await
             .is_err()
     );
     // Direct TLS with ALPN works.
-    let mut w = Wire::direct_tls(f.scram.port, f.certs.client_config(false))
+    let mut w = Raw::direct_tls(f.scram.port, f.certs.client_config(false))
         .await
         .expect("direct TLS");
-    w.startup("alice").await;
+    w.send_startup_for("alice").await;
     assert!(matches!(
         w.recv().await,
         Some(BackendMessage::Authentication(Authentication::Sasl(_)))
@@ -582,13 +583,13 @@ async fn tls_negotiation_edge_cases() {
     // Plaintext bytes right behind an SSLRequest (CVE-2021-23214) are refused, before the
     // handshake; on a server without TLS after its 'N', as PostgreSQL does.
     for port in [f.scram.port, f.md5.port] {
-        let mut w = Wire::plain(port).await;
+        let mut w = Raw::connect(port).await;
         let mut b = bytes::BytesMut::new();
         pgwire::codec::StartupPacket::SslRequest.encode(&mut b);
         pgwire::codec::StartupPacket::SslRequest.encode(&mut b);
         w.send_bytes(&b).await;
         let mut rest = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut w.io, &mut rest)
+        tokio::io::AsyncReadExt::read_to_end(&mut w.stream, &mut rest)
             .await
             .expect("read");
         let text = String::from_utf8_lossy(&rest);

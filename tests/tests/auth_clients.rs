@@ -363,13 +363,9 @@ async fn handlers_see_sni_alpn_and_client_certificate() {
 #[test]
 fn direct_tls_with_psycopg() {
     let f = fixture();
-    let venv = std::env::var("PGWIRE_VENV").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/pgwire-venv",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
-    let python = format!("{venv}/bin/python");
+    let Some(python) = support::python() else {
+        return;
+    };
     let script = r#"
 import sys, psycopg
 if psycopg.pq.version() < 170000:
@@ -390,23 +386,13 @@ except psycopg.OperationalError as e:
     assert 'password authentication failed for user "alice"' in str(e), e
 print("OK")
 "#;
-    let out = match Command::new(&python)
+    let out = Command::new(&python)
         .args(["-c", script, &f.secure.port.to_string()])
         .arg(&f.certs.ca)
         .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("skipped: {python} not runnable ({e}); run .ci/install-deps.sh");
-            return;
-        }
-    };
+        .expect("python runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("No module named 'psycopg'") {
-        eprintln!("skipped: psycopg not installed in {venv}");
-        return;
-    }
     assert!(out.status.success(), "{stdout}\n{stderr}");
     if stdout.starts_with("SKIP") {
         eprintln!("skipped: {stdout}");

@@ -3,11 +3,12 @@
 //! without TLS, and the mock salt of unknown users.
 
 mod auth_common;
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_common::{Wire, db_error, fatal_of, try_connect};
+use auth_common::{db_error, fatal_of, try_connect};
 use pgwire::Config;
 use pgwire::auth::{
     AuthContext, AuthSource, Authenticator, Credential, PasswordAuth, PasswordEncryption,
@@ -16,6 +17,7 @@ use pgwire::auth::{
 use pgwire::codec::{Authentication, BackendMessage};
 use pgwire::prelude::*;
 use pgwire::types::Column;
+use support::raw::Raw;
 
 /// Answers every query with the session's user name.
 struct WhoAmI;
@@ -136,8 +138,8 @@ async fn authentication_timeout_closes_silently() {
     })
     .await;
     // A client that stops answering mid-exchange.
-    let mut w = Wire::plain(port).await;
-    w.startup("alice").await;
+    let mut w = Raw::connect(port).await;
+    w.send_startup_for("alice").await;
     assert!(matches!(
         w.recv().await,
         Some(BackendMessage::Authentication(Authentication::Sasl(_)))
@@ -146,7 +148,7 @@ async fn authentication_timeout_closes_silently() {
     assert!(w.until_closed().await.is_empty());
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     // A client that never sends its startup packet.
-    let mut w = Wire::plain(port).await;
+    let mut w = Raw::connect(port).await;
     assert!(w.until_closed().await.is_empty());
 }
 
@@ -157,8 +159,8 @@ async fn weak_methods_can_require_tls() {
         PasswordAuth::cleartext(Reversed).allow_without_tls(false),
     ] {
         let port = start(|c| c.auth = Arc::new(auth)).await;
-        let mut w = Wire::plain(port).await;
-        w.startup("alice").await;
+        let mut w = Raw::connect(port).await;
+        w.send_startup_for("alice").await;
         assert_eq!(
             fatal_of(&w.until_closed().await),
             Some((
@@ -170,8 +172,8 @@ async fn weak_methods_can_require_tls() {
     // SCRAM never exposes the password, so it is not affected.
     let port =
         start(|c| c.auth = Arc::new(PasswordAuth::scram(Reversed).allow_without_tls(false))).await;
-    let mut w = Wire::plain(port).await;
-    w.startup("alice").await;
+    let mut w = Raw::connect(port).await;
+    w.send_startup_for("alice").await;
     assert!(matches!(
         w.recv().await,
         Some(BackendMessage::Authentication(Authentication::Sasl(_)))
@@ -180,8 +182,8 @@ async fn weak_methods_can_require_tls() {
 
 /// The salt of the server-first-message for `user`.
 async fn salt_of(port: u16, user: &str) -> String {
-    let mut w = Wire::plain(port).await;
-    w.startup(user).await;
+    let mut w = Raw::connect(port).await;
+    w.send_startup_for(user).await;
     assert!(matches!(
         w.recv().await,
         Some(BackendMessage::Authentication(Authentication::Sasl(_)))

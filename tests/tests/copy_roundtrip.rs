@@ -342,20 +342,9 @@ print("ok")
 
 #[test]
 fn psycopg_copy_rows_in_text_and_binary() {
-    let venv = std::env::var("PGWIRE_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                .join(".cache/pgwire-venv")
-        });
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        eprintln!(
-            "skipped: no Python venv at {} (run .ci/install-deps.sh)",
-            venv.display()
-        );
+    let Some(python) = support::python() else {
         return;
-    }
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (port, _db) = rt.block_on(copy_handler::start());
     let out = std::process::Command::new(python)

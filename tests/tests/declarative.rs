@@ -441,26 +441,9 @@ async fn tokio_postgres_transactions_and_session_statements() {
     assert_eq!(e.as_db_error().unwrap().code().code(), "25P01");
 }
 
-/// The psycopg 3 interpreter from the venv `.ci/install-deps.sh` makes, if present.
-fn python() -> Option<std::path::PathBuf> {
-    let venv = std::env::var("PGWIRE_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                .join(".cache/pgwire-venv")
-        });
-    let py = venv.join("bin/python");
-    let ok = Command::new(&py)
-        .args(["-c", "import psycopg"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then_some(py)
-}
-
 #[test]
 fn psycopg_server_and_client_side_binding_and_asyncpg() {
-    let Some(py) = python() else {
-        eprintln!("skipping psycopg test: no venv with psycopg (run .ci/install-deps.sh)");
+    let Some(py) = support::python() else {
         return;
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/declarative_psycopg.py");

@@ -10,8 +10,9 @@ use bytes::{BufMut, BytesMut};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use pgwire::types::Numeric;
 use support::example::{Example, connect};
+use support::simple_rows as rows;
+use tokio_postgres::Client;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
-use tokio_postgres::{Client, SimpleQueryMessage};
 
 fn server() -> &'static Example {
     static SERVER: OnceLock<Example> = OnceLock::new();
@@ -119,17 +120,6 @@ const TEXT_ROW: &str = "t|-1|2|-3|4|-170141183460469231731687303715884105728|255
 fn create_sql(table: &str) -> String {
     let cols: Vec<String> = COLUMNS.iter().map(|(n, t, _)| format!("{n} {t}")).collect();
     format!("CREATE TABLE {table} (id INT, {})", cols.join(", "))
-}
-
-fn rows(msgs: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
-    msgs.iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 /// Inserts the typed row with tokio-postgres parameters (binary, typed by inference).

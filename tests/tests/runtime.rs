@@ -511,6 +511,46 @@ async fn a_listener_inside_a_transaction_gets_notifications_after_it_ends() {
     assert_eq!(n.payload(), "x");
 }
 
+#[tokio::test]
+async fn listen_and_unlisten_take_effect_at_commit() {
+    let h = start().await;
+    let (listening, mut notes) = connect_listening(&url(h.port)).await;
+    let notifier = connect(&url(h.port)).await;
+    let heard = |notes: &mut tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::Notification>| {
+        std::iter::from_fn(|| notes.try_recv().ok())
+            .map(|n| n.payload().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // A rolled-back LISTEN never listens.
+    listening
+        .simple_query("BEGIN; LISTEN a; ROLLBACK")
+        .await
+        .unwrap();
+    notifier.simple_query("NOTIFY a, '1'").await.unwrap();
+    // A committed one does, and hears its own transaction's NOTIFY.
+    listening
+        .simple_query("BEGIN; LISTEN a; NOTIFY a, '2'")
+        .await
+        .unwrap();
+    notifier.simple_query("NOTIFY a, 'held'").await.unwrap();
+    listening.simple_query("COMMIT").await.unwrap();
+    notifier.simple_query("NOTIFY a, '3'").await.unwrap();
+    // A rolled-back UNLISTEN keeps listening; a committed one stops.
+    listening
+        .simple_query("BEGIN; UNLISTEN *; ROLLBACK")
+        .await
+        .unwrap();
+    notifier.simple_query("NOTIFY a, '4'").await.unwrap();
+    listening
+        .simple_query("BEGIN; UNLISTEN a; COMMIT")
+        .await
+        .unwrap();
+    notifier.simple_query("NOTIFY a, '5'").await.unwrap();
+    listening.simple_query("SELECT 1").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(heard(&mut notes), ["2", "3", "4"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_sent_to_the_wrong_instance_is_forwarded() {
     // Two instances; each knows the other's address. Ports first, then the forwarders.

@@ -8,23 +8,13 @@ use std::sync::OnceLock;
 use pgwire::codec::{BackendMessage, FrontendMessage, Query, TransactionStatus};
 use support::example::{Example, connect};
 use support::raw::{Raw, error_code};
+use support::simple_rows as rows;
 use tokio_postgres::SimpleQueryMessage;
 
 /// One server for the whole test binary.
 fn server() -> &'static Example {
     static SERVER: OnceLock<Example> = OnceLock::new();
     SERVER.get_or_init(|| Example::start_with_socket("server", &[]))
-}
-
-fn rows(msgs: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
-    msgs.iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 fn tags(msgs: &[SimpleQueryMessage]) -> Vec<u64> {

@@ -93,21 +93,9 @@ fn psql_gdesc_describes_without_running() {
 
 #[test]
 fn psycopg_create_insert_select() {
-    let venv = std::env::var("PGWIRE_VENV").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/pgwire-venv",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
-    let python = format!("{venv}/bin/python");
-    let has_psycopg = Command::new(&python)
-        .args(["-c", "import psycopg"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_psycopg {
-        println!("skipped: no psycopg in {venv} (run .ci/install-deps.sh)");
+    let Some(python) = support::python() else {
         return;
-    }
+    };
     let script = r#"
 import datetime, sys
 import psycopg

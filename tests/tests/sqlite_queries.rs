@@ -14,7 +14,7 @@ use pgwire::codec::{
 };
 use support::example::{Example, connect};
 use support::raw::{Raw, error_code};
-use tokio_postgres::SimpleQueryMessage;
+use support::{simple_rows, sqlstate as code};
 use tokio_postgres::types::Type;
 
 fn server() -> &'static Example {
@@ -24,23 +24,6 @@ fn server() -> &'static Example {
 
 async fn client() -> tokio_postgres::Client {
     connect(&server().url("alice")).await
-}
-
-fn code(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map(|d| d.code().code().to_owned())
-        .unwrap_or_else(|| format!("not a server error: {e}"))
-}
-
-fn simple_rows(msgs: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
-    msgs.iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@
 //! transaction.
 
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -21,8 +21,9 @@ use super::functions::{self, SessionInfo};
 pub struct Database {
     uri: String,
     memory: bool,
-    /// Keeps a shared in-memory database alive while sessions come and go.
-    _keeper: Mutex<Connection>,
+    /// Keeps a shared in-memory database alive while sessions come and go; checkpoints a
+    /// database file's WAL after big writes ([`Database::checkpoint_soon`]).
+    keeper: Mutex<Connection>,
     /// Bumped by every schema change, so cached plans know to look again.
     epoch: AtomicU64,
 }
@@ -47,7 +48,7 @@ impl Database {
         Ok(Database {
             uri,
             memory: true,
-            _keeper: Mutex::new(keeper),
+            keeper: Mutex::new(keeper),
             epoch: AtomicU64::new(0),
         })
     }
@@ -60,7 +61,7 @@ impl Database {
         Ok(Database {
             uri,
             memory: false,
-            _keeper: Mutex::new(keeper),
+            keeper: Mutex::new(keeper),
             epoch: AtomicU64::new(0),
         })
     }
@@ -78,6 +79,27 @@ impl Database {
     /// Notes a schema change.
     pub fn schema_changed(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Checkpoints a database file's WAL soon, on the blocking pool with the server's own
+    /// connection: a big write (a COPY) turns automatic checkpoints off for its transaction
+    /// so its COMMIT does not copy the whole WAL into the database, and leaves the copying to
+    /// this, as PostgreSQL leaves it to its checkpointer. PASSIVE: it never waits for, or
+    /// blocks, readers and writers.
+    pub fn checkpoint_soon(self: &Arc<Self>) {
+        if self.memory {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let me = self.clone();
+        rt.spawn_blocking(move || {
+            let conn = me.keeper.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::debug!(error = %e, "background checkpoint failed");
+            }
+        });
     }
 
     /// Opens a session's connection, with PostgreSQL's functions and the callbacks that

@@ -62,36 +62,35 @@ pub fn put_i64(buf: &mut BytesMut, v: i64) {
 /// 1e-4 away, and an ulp below 1e9 is under 1.2e-7), so the output matches ryu's.
 #[inline]
 fn put_short_decimal(buf: &mut BytesMut, v: f64) -> bool {
-    const SCALES: [f64; 5] = [1.0, 10.0, 100.0, 1000.0, 10000.0];
     let a = v.abs();
     if !(1e-4..1e9).contains(&a) {
         return false;
     }
-    for (k, &p) in SCALES.iter().enumerate() {
-        // The nearest integer to a * p (< 1e13, so the truncating cast is exact).
-        let x = a * p;
-        let t = x as u64;
-        let m = if x - t as f64 >= 0.5 { t + 1 } else { t };
-        if m as f64 / p == a {
-            let scale = p as u64;
-            if v < 0.0 {
-                buf.put_u8(b'-');
-            }
-            put_i64(buf, (m / scale) as i64);
-            if k > 0 {
-                let mut frac = [b'0'; 4];
-                let mut f = m % scale;
-                for d in (0..k).rev() {
-                    frac[d] = b'0' + (f % 10) as u8;
-                    f /= 10;
-                }
-                buf.put_u8(b'.');
-                buf.extend_from_slice(&frac[..k]);
-            }
-            return true;
-        }
+    // One try at the finest scale: if a decimal with k < 4 fractional digits reads back
+    // as `a`, so does the same decimal padded with zeros (both divisions are correctly
+    // rounded quotients of the same number), and `a * 10^4` is within 0.002 of it.
+    let x = a * 10000.0;
+    let t = x as u64; // < 1e13: the truncating cast is exact
+    let m = if x - t as f64 >= 0.5 { t + 1 } else { t };
+    if m as f64 / 10000.0 != a {
+        return false;
     }
-    false
+    if v < 0.0 {
+        buf.put_u8(b'-');
+    }
+    put_i64(buf, (m / 10000) as i64);
+    let mut f = m % 10000;
+    if f != 0 {
+        let mut frac = [b'0'; 4];
+        for d in frac.iter_mut().rev() {
+            *d = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        let k = frac.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
+        buf.put_u8(b'.');
+        buf.extend_from_slice(&frac[..k]);
+    }
+    true
 }
 
 /// Appends `v` as PostgreSQL prints a float8 (`float4` when `single`): the shortest digits
@@ -348,15 +347,11 @@ fn as_f64(kind: ColKind, val: Val<'_>) -> PgResult<f64> {
 }
 
 /// Parses a float as PostgreSQL's float8in does (`NaN`, `Infinity`, `-inf` …).
+#[inline]
 pub fn parse_float(t: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(t).ok()?.trim();
-    match s.to_ascii_lowercase().as_str() {
-        "nan" => return Some(f64::NAN),
-        "infinity" | "inf" | "+infinity" | "+inf" => return Some(f64::INFINITY),
-        "-infinity" | "-inf" => return Some(f64::NEG_INFINITY),
-        _ => {}
-    }
-    s.parse().ok()
+    // Rust reads `NaN`, `Infinity`, `-inf`, `+infinity` … in any case too, as float8in does;
+    // no lower-cased copy of every value.
+    std::str::from_utf8(t).ok()?.trim().parse().ok()
 }
 
 fn as_bool(kind: ColKind, val: Val<'_>) -> PgResult<bool> {
@@ -643,6 +638,17 @@ mod tests {
             bin(ColKind::Jsonb, Val::Text(b"{}")).unwrap(),
             b"\x01{}".to_vec()
         );
+    }
+
+    #[test]
+    fn floats_parse_like_float8in() {
+        assert_eq!(parse_float(b" 1.5 "), Some(1.5));
+        assert_eq!(parse_float(b"-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float(b"+inf"), Some(f64::INFINITY));
+        assert!(parse_float(b"NaN").is_some_and(f64::is_nan));
+        assert_eq!(parse_float(b"1e-5"), Some(1e-5));
+        assert_eq!(parse_float(b"abc"), None);
+        assert_eq!(parse_float(b""), None);
     }
 
     #[test]

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pgwire::cancel::CancelToken;
-use pgwire::error::{PgError, SqlState};
+use pgwire::copy::{CopyDataBatch, CopyEncoder};
+use pgwire::error::{PgError, PgResult, SqlState};
 use pgwire::types::{DataRow, DataRowEncoder};
 
 use super::encode::Cell as Field;
@@ -222,8 +223,72 @@ impl From<StepError> for ExecError {
     }
 }
 
+/// Where a cursor's rows are encoded: DataRows for a query, COPY data for `COPY … TO`.
+pub trait RowSink: Send {
+    /// What a full batch is handed out as.
+    type Batch;
+    /// Appends the next field of the current row.
+    fn field(&mut self, field: &Field<'_>) -> PgResult<()>;
+    /// Ends the current row.
+    fn end_row(&mut self) -> PgResult<()>;
+    /// Drops a partly encoded row.
+    fn discard_row(&mut self);
+    /// Bytes of completed rows waiting.
+    fn pending_bytes(&self) -> usize;
+    /// Takes the completed rows.
+    fn take(&mut self) -> Self::Batch;
+    /// Takes the completed rows and ends the data (a binary COPY's trailer).
+    fn finish(&mut self) -> PgResult<Self::Batch>;
+}
+
+impl RowSink for DataRowEncoder {
+    type Batch = DataRow;
+    #[inline]
+    fn field(&mut self, field: &Field<'_>) -> PgResult<()> {
+        self.encode_field(field)
+    }
+    fn end_row(&mut self) -> PgResult<()> {
+        DataRowEncoder::end_row(self)
+    }
+    fn discard_row(&mut self) {
+        DataRowEncoder::discard_row(self)
+    }
+    fn pending_bytes(&self) -> usize {
+        DataRowEncoder::pending_bytes(self)
+    }
+    fn take(&mut self) -> DataRow {
+        self.take_rows()
+    }
+    fn finish(&mut self) -> PgResult<DataRow> {
+        Ok(self.take_rows())
+    }
+}
+
+impl RowSink for CopyEncoder {
+    type Batch = CopyDataBatch;
+    #[inline]
+    fn field(&mut self, field: &Field<'_>) -> PgResult<()> {
+        self.encode_field(field)
+    }
+    fn end_row(&mut self) -> PgResult<()> {
+        CopyEncoder::end_row(self)
+    }
+    fn discard_row(&mut self) {
+        CopyEncoder::discard_row(self)
+    }
+    fn pending_bytes(&self) -> usize {
+        CopyEncoder::pending_bytes(self)
+    }
+    fn take(&mut self) -> CopyDataBatch {
+        self.take_batch()
+    }
+    fn finish(&mut self) -> PgResult<CopyDataBatch> {
+        CopyEncoder::finish(self)
+    }
+}
+
 /// A statement being stepped, with the encoder for its rows.
-pub struct Cursor {
+pub struct Cursor<E: RowSink = DataRowEncoder> {
     /// The statement (checked out of the session's cache).
     pub stmt: Stmt,
     /// Its cache key (the SQL).
@@ -231,7 +296,7 @@ pub struct Cursor {
     /// How to encode each column.
     pub kinds: Arc<[ColKind]>,
     /// Where rows go.
-    pub enc: DataRowEncoder,
+    pub enc: E,
     /// Storage classes of the first row, when asked for (simple-protocol type inference).
     pub first_row: Option<Vec<i32>>,
     /// Whether to record `first_row`.
@@ -259,16 +324,16 @@ pub const NEXT_BATCH: BatchSize = BatchSize {
     time: Duration::from_millis(20),
 };
 
-impl Cursor {
+impl<E: RowSink> Cursor<E> {
     /// Steps and encodes rows until the batch is full or the statement is done; returns the
     /// rows and whether it is done.
-    pub fn batch(&mut self, size: BatchSize) -> Result<(DataRow, bool), ExecError> {
+    pub fn batch(&mut self, size: BatchSize) -> Result<(E::Batch, bool), ExecError> {
         let ncols = self.kinds.len();
         let start = Instant::now();
         let mut n: u32 = 0;
         loop {
             if !self.stmt.step()? {
-                return Ok((self.enc.take_rows(), true));
+                return Ok((self.enc.finish()?, true));
             }
             if self.stmt.rows_returned() == 1 && self.stmt.column_count() != ncols {
                 // SQLite re-prepared it after a schema change and its columns moved.
@@ -284,7 +349,7 @@ impl Cursor {
                     kind: self.kinds[i],
                     val: self.stmt.value(i),
                 };
-                if let Err(e) = self.enc.encode_field(&field) {
+                if let Err(e) = self.enc.field(&field) {
                     self.enc.discard_row();
                     return Err(e.into());
                 }
@@ -294,7 +359,7 @@ impl Cursor {
             if self.enc.pending_bytes() >= size.bytes
                 || (n % 64 == 0 && start.elapsed() >= size.time)
             {
-                return Ok((self.enc.take_rows(), false));
+                return Ok((self.enc.take(), false));
             }
         }
     }

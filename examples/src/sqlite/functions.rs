@@ -1,9 +1,10 @@
 //! PostgreSQL functions registered on every session's SQLite connection: `version()`,
-//! `current_database()`, `current_user`, `pg_sleep()`, `now()`, `format_type()`,
-//! `gen_random_uuid()`, and the helpers casts are translated into.
+//! `current_database()`, `current_user`, `pg_sleep()`, `pg_notify()`, `now()`,
+//! `format_type()`, `gen_random_uuid()`, and the helpers casts are translated into.
 
 use std::time::Duration;
 
+use pgwire::notify::Notifier;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Error, Result};
@@ -13,7 +14,7 @@ use super::encode::{decode_bytea_hex, parse_bool};
 use super::exec;
 use super::types;
 
-/// Who the session is, for the functions that say so.
+/// Who the session is, for the functions that say so, and where its `pg_notify()` queues.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
     /// `current_user`
@@ -22,6 +23,10 @@ pub struct SessionInfo {
     pub database: String,
     /// `pg_backend_pid()`
     pub pid: i32,
+    /// The session's notification queue: `pg_notify()` runs on whatever thread steps the
+    /// statement, and the connection (hence the function) belongs to this session alone, so
+    /// it queues here and the runtime sends at COMMIT or drops at ROLLBACK, as for NOTIFY.
+    pub notifier: Notifier,
 }
 
 /// What `version()` answers.
@@ -109,6 +114,16 @@ pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
         } else {
             Err(pg_error("57014", "canceling statement due to user request"))
         }
+    })?;
+    let notifier = info.notifier.clone();
+    conn.create_scalar_function("pg_notify", 2, volatile, move |ctx| {
+        // PostgreSQL reads a NULL channel or payload as the empty string.
+        let channel = text_arg(ctx, 0).unwrap_or_default();
+        let payload = text_arg(ctx, 1).unwrap_or_default();
+        notifier
+            .notify(&channel, &payload)
+            .map_err(|e| pg_error(e.code.code(), &e.message))?;
+        Ok(String::new())
     })?;
     conn.create_scalar_function("pgwire_bool", 1, pure, |ctx| {
         Ok(match ctx.get_raw(0) {

@@ -73,6 +73,7 @@ impl SqliteHandler {
                 user: session.user().to_owned(),
                 database: session.database().to_owned(),
                 pid: session.pid(),
+                notifier: session.notifier(),
             };
             let conn = self.db.connect(&info).map_err(|e| {
                 PgError::fatal(
@@ -94,7 +95,7 @@ impl SqliteHandler {
             .ok_or_else(|| PgError::new(SqlState::INTERNAL_ERROR, "session state missing"))
     }
 
-    async fn plan(&self, session: &mut Session, sql: &str) -> PgResult<Arc<Plan>> {
+    pub(super) async fn plan(&self, session: &mut Session, sql: &str) -> PgResult<Arc<Plan>> {
         let epoch = self.db.epoch();
         let st = self.state(session)?;
         if let Some(p) = st.plans.get(sql) {
@@ -139,6 +140,22 @@ impl SqliteHandler {
         Ok(plan)
     }
 
+    /// PostgreSQL runs the statements up to a Sync (or of one Query) as one transaction:
+    /// opens one when more are known to follow. Not for DDL: in shared-cache mode a schema
+    /// change holds the schema lock, and keeping it for the rest of a long script stalls
+    /// every other session.
+    async fn open_implicit(&self, session: &mut Session, plan: &Plan) -> PgResult<()> {
+        if session.transaction_status() == TransactionStatus::Idle
+            && !plan.ddl
+            && session.implicit_transaction_continues()
+            && !self.state(session)?.implicit
+        {
+            self.run_fixed(session, "BEGIN").await?;
+            self.state(session)?.implicit = true;
+        }
+        Ok(())
+    }
+
     async fn sqlite_autocommit(&self, session: &mut Session) -> PgResult<bool> {
         let shared = self.state(session)?.shared.clone();
         let db = shared.db.lock().await;
@@ -157,19 +174,12 @@ impl SqliteHandler {
         match &plan.kind {
             PlanKind::Empty => Ok(Response::Empty),
             PlanKind::Sql => {
-                // PostgreSQL runs the statements up to a Sync (or of one Query) as one
-                // transaction: open one when more are known to follow. Not for DDL: in
-                // shared-cache mode a schema change holds the schema lock, and keeping it for
-                // the rest of a long script stalls every other session.
-                if status == TransactionStatus::Idle
-                    && !plan.ddl
-                    && session.implicit_transaction_continues()
-                    && !self.state(session)?.implicit
-                {
-                    self.run_fixed(session, "BEGIN").await?;
-                    self.state(session)?.implicit = true;
-                }
+                self.open_implicit(session, plan).await?;
                 self.run_sql(session, plan, params, formats, simple).await
+            }
+            PlanKind::Copy(copy) => {
+                self.open_implicit(session, plan).await?;
+                self.copy(session, copy).await
             }
             PlanKind::Setting(cmd) => self.setting(session, cmd, plan),
             PlanKind::Notify => pgwire::notify::statement(session, &plan.sql)

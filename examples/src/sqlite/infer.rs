@@ -774,7 +774,7 @@ impl<S: Schema> Ctx<'_, S> {
             "date" => pg(Type::DATE),
             "datetime" => pg(Type::TIMESTAMP),
             "time" => pg(Type::TIME),
-            "pg_sleep" => pg(Type::VOID),
+            "pg_sleep" | "pg_notify" => pg(Type::VOID),
             "gen_random_uuid" => pg(Type::UUID),
             "pgwire_bool" => pg(Type::BOOL),
             "pgwire_bytea" | "randomblob" | "zeroblob" => pg(Type::BYTEA),

@@ -21,12 +21,16 @@
 //!   column types and a light inference ([`infer`]);
 //! - a statement runs on the runtime thread when it is read-only and quick, and on the
 //!   blocking pool otherwise; big results stream in batches ([`stream`]);
+//! - `COPY … FROM STDIN` and `COPY … TO STDOUT` (text, CSV, binary) go through the
+//!   runtime's COPY codecs: rows are inserted in batches with one prepared statement in one
+//!   transaction, and read out with a cursor streamed batch by batch ([`copy`]);
 //! - SET/SHOW/RESET are answered from the session's parameters ([`settings`]);
 //! - a client's cancel and `statement_timeout` stop running SQL through SQLite's progress
 //!   handler (every 1000 VM steps), and `pg_sleep` and lock waits watch them too ([`exec`]).
 //!   `sqlite3_interrupt` is not used: it stays armed while any statement of the connection
 //!   is active, so with a suspended portal open it would also kill the next statements.
 
+pub mod copy;
 pub mod database;
 pub mod datetime;
 pub mod encode;

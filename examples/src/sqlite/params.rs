@@ -49,14 +49,36 @@ fn utf8(raw: &[u8]) -> PgResult<&str> {
     })
 }
 
-/// A parameter value ready to bind.
-enum Bound<'a> {
+/// A value ready to bind (a parameter, or a field of a COPY FROM row).
+pub enum Bound<'a> {
+    /// INTEGER
     Int(i64),
+    /// REAL
     Real(f64),
+    /// TEXT, borrowed from the input.
     Text(&'a str),
+    /// TEXT, rewritten (a canonical UUID, a date…).
     Owned(String),
+    /// BLOB, borrowed from the input.
     Blob(&'a [u8]),
+    /// BLOB, decoded (bytea hex).
     OwnedBlob(Vec<u8>),
+}
+
+impl Bound<'_> {
+    /// Binds the value to parameter `idx` (1-based) of `stmt`.
+    #[inline]
+    pub fn bind(&self, stmt: &mut Stmt, idx: usize) -> PgResult<()> {
+        let r = match self {
+            Bound::Int(v) => stmt.bind_int(idx, *v),
+            Bound::Real(v) => stmt.bind_real(idx, *v),
+            Bound::Text(s) => stmt.bind_text(idx, s),
+            Bound::Owned(s) => stmt.bind_text(idx, s),
+            Bound::Blob(b) => stmt.bind_blob(idx, b),
+            Bound::OwnedBlob(b) => stmt.bind_blob(idx, b),
+        };
+        r.map_err(|e| super::errors::to_pg(&e))
+    }
 }
 
 fn int_be(raw: &[u8]) -> Option<i64> {
@@ -74,7 +96,9 @@ fn epoch() -> chrono::NaiveDateTime {
         .and_time(NaiveTime::MIN)
 }
 
-fn decode_text<'a>(ty: &Type, raw: &'a [u8]) -> PgResult<Bound<'a>> {
+/// Reads the text form of a value of type `ty` (PostgreSQL's input rules and errors).
+#[inline]
+pub fn decode_text<'a>(ty: &Type, raw: &'a [u8]) -> PgResult<Bound<'a>> {
     Ok(match *ty {
         Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => Bound::Int(
             utf8(raw)?
@@ -110,8 +134,13 @@ fn decode_text<'a>(ty: &Type, raw: &'a [u8]) -> PgResult<Bound<'a>> {
     })
 }
 
-fn decode_binary<'a>(i: usize, ty: &Type, raw: &'a [u8]) -> PgResult<Bound<'a>> {
-    let bad = || invalid_binary(i);
+/// Reads the binary form of a value of type `ty`; `bad` makes the error for malformed data
+/// (its wording differs between Bind and COPY).
+pub fn decode_binary<'a>(
+    ty: &Type,
+    raw: &'a [u8],
+    bad: &dyn Fn() -> PgError,
+) -> PgResult<Bound<'a>> {
     Ok(match *ty {
         Type::INT2 | Type::INT4 | Type::INT8 => Bound::Int(int_be(raw).ok_or_else(bad)?),
         Type::OID => Bound::Int(i64::from(u32::from_be_bytes(
@@ -198,7 +227,7 @@ pub fn bind(stmt: &mut Stmt, params: &Params) -> PgResult<()> {
         let ty = params.ty(i);
         let value = match params.format(i) {
             Format::Text => decode_text(ty, raw),
-            Format::Binary => decode_binary(i, ty, raw),
+            Format::Binary => decode_binary(ty, raw, &|| invalid_binary(i)),
         }
         .map_err(|mut e| {
             if e.where_.is_none() && e.code != SqlState::INVALID_BINARY_REPRESENTATION {
@@ -206,15 +235,7 @@ pub fn bind(stmt: &mut Stmt, params: &Params) -> PgResult<()> {
             }
             e
         })?;
-        let r = match &value {
-            Bound::Int(v) => stmt.bind_int(idx, *v),
-            Bound::Real(v) => stmt.bind_real(idx, *v),
-            Bound::Text(s) => stmt.bind_text(idx, s),
-            Bound::Owned(s) => stmt.bind_text(idx, s),
-            Bound::Blob(b) => stmt.bind_blob(idx, b),
-            Bound::OwnedBlob(b) => stmt.bind_blob(idx, b),
-        };
-        r.map_err(|e| super::errors::to_pg(&e))?;
+        value.bind(stmt, idx)?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use pgwire::copy::CopyStatement;
 use pgwire::error::{PgError, SqlState};
 use pgwire::types::{Column, Type};
 
@@ -48,6 +49,8 @@ pub enum PlanKind {
     Setting(Command),
     /// `LISTEN` / `UNLISTEN` / `NOTIFY`, answered by the runtime's notification hub.
     Notify,
+    /// `COPY … FROM STDIN` / `COPY … TO STDOUT` (see [`copy`](super::copy)).
+    Copy(Arc<CopyStatement>),
 }
 
 /// A prepared statement: the SQL SQLite runs and what Describe says about it.
@@ -102,7 +105,10 @@ impl Plan {
 
     /// Whether SQLite runs it (as opposed to the handler answering by itself).
     pub(crate) fn needs_db(&self) -> bool {
-        !matches!(self.kind, PlanKind::Empty | PlanKind::Setting(_))
+        !matches!(
+            self.kind,
+            PlanKind::Empty | PlanKind::Setting(_) | PlanKind::Copy(_)
+        )
     }
 }
 
@@ -269,10 +275,13 @@ pub fn classify(sql: &str, toks: &[Token]) -> Result<Option<Plan>, PgError> {
             None,
         ),
         "copy" => {
-            return Err(PgError::not_supported(format!(
-                "{} is not supported by the sqlite example",
-                first.to_ascii_uppercase()
-            )));
+            let copy = CopyStatement::parse(sql)?;
+            if copy.where_clause.is_some() {
+                return Err(PgError::not_supported(
+                    "COPY FROM … WHERE is not supported by the sqlite example",
+                ));
+            }
+            Plan::fixed(PlanKind::Copy(Arc::new(copy)), "", tag("COPY"), None)
         }
         _ => return Ok(None),
     };
@@ -458,7 +467,18 @@ mod tests {
             PlanKind::Setting(Command::ShowAll)
         ));
         assert!(c("select 1").unwrap().is_none());
-        assert_eq!(c("copy t from stdin").unwrap_err().code.code(), "0A000");
+        assert!(matches!(
+            c("copy t from stdin with (format csv)")
+                .unwrap()
+                .unwrap()
+                .kind,
+            PlanKind::Copy(_)
+        ));
+        assert_eq!(c("copy t to '/tmp/x'").unwrap_err().code.code(), "0A000");
+        assert_eq!(
+            c("copy t from stdin where a > 1").unwrap_err().code.code(),
+            "0A000"
+        );
         assert!(matches!(
             c("listen x").unwrap().unwrap().kind,
             PlanKind::Notify

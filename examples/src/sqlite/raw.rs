@@ -300,6 +300,12 @@ impl Stmt {
 
     /// Binds text (copied by SQLite).
     pub fn bind_text(&mut self, i: usize, v: &str) -> Result<(), SqliteError> {
+        self.bind_utf8(i, v.as_bytes())
+    }
+
+    /// Binds bytes already known to be UTF-8 as text (a decoded text COPY field), without
+    /// checking them again.
+    pub fn bind_utf8(&mut self, i: usize, v: &[u8]) -> Result<(), SqliteError> {
         // SAFETY: `v` is valid for its length; SQLITE_TRANSIENT makes SQLite copy it.
         self.check(unsafe {
             ffi::sqlite3_bind_text64(

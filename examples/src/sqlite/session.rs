@@ -12,7 +12,7 @@ use pgwire::error::PgError;
 use pgwire::types::DataRow;
 use rusqlite::Connection;
 
-use super::exec::{BatchSize, Cursor, ExecError};
+use super::exec::{BatchSize, Cursor, ExecError, RowSink};
 use super::infer;
 use super::raw::{Db, StepError, Stmt};
 
@@ -125,7 +125,7 @@ impl SessionDb {
     }
 
     /// Closes a finished or abandoned cursor.
-    pub fn finish(&mut self, cursor: Cursor) {
+    pub fn finish<E: RowSink>(&mut self, cursor: Cursor<E>) {
         self.checkin(cursor.key, cursor.stmt);
     }
 

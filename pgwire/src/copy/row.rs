@@ -259,6 +259,23 @@ impl<'a> CopyRow<'a> {
     pub fn context(&self) -> String {
         self.meta.line_context(self.line)
     }
+
+    /// Whether the fields hold binary values (`FORMAT binary`) rather than text.
+    pub fn is_binary(&self) -> bool {
+        self.meta.binary
+    }
+
+    /// The column field `i` is read for (its name and type).
+    pub fn column(&self, i: usize) -> Option<&'a Column> {
+        self.meta.columns.get(i)
+    }
+
+    /// `COPY t, line N, column c: "value"` (`…: null input` for NULL; `COPY t, line N,
+    /// column c` in binary): PostgreSQL's context for an error about field `i`, for
+    /// consumers that convert fields themselves instead of with [`get`](CopyRow::get).
+    pub fn column_context(&self, i: usize) -> String {
+        self.meta.column_context(self.line, i, self.raw(i))
+    }
 }
 
 /// Decoded rows that own their data, to hand to another thread (a blocking engine) in one

@@ -405,7 +405,7 @@ impl<'a> Parser<'a> {
         let program = self.eat_kw("program");
         let file_pos = self.here();
         let to_file = match self.peek_kind() {
-            Some(RawKind::String(_)) => true,
+            Some(RawKind::Str(_)) => true,
             _ if self.is_kw("stdin") || self.is_kw("stdout") => false,
             _ => return Err(self.error()),
         };
@@ -567,7 +567,7 @@ impl<'a> Parser<'a> {
 
     fn sconst(&mut self) -> PgResult<String> {
         match self.peek_kind() {
-            Some(RawKind::String(s)) => {
+            Some(RawKind::Str(s)) => {
                 let s = s.to_string();
                 self.i += 1;
                 Ok(s)
@@ -632,7 +632,7 @@ impl<'a> Parser<'a> {
         let s = match self.peek_kind() {
             Some(RawKind::Ident(w)) => w.to_ascii_lowercase(),
             Some(RawKind::QuotedIdent(w)) => w.to_string(),
-            Some(RawKind::String(s)) => s.to_string(),
+            Some(RawKind::Str(s)) => s.to_string(),
             _ => return Err(self.error()),
         };
         self.i += 1;

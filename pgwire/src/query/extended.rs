@@ -134,6 +134,14 @@ impl<St: Send + Sync + 'static> Extended<St> {
             )
             .into());
         }
+        // PostgreSQL parses before it checks for a failed transaction.
+        if super::split::statements(&p.sql).len() > 1 {
+            return Err(PgError::new(
+                SqlState::SYNTAX_ERROR,
+                "cannot insert multiple commands into a prepared statement",
+            )
+            .into());
+        }
         let verb = TxVerb::of(&p.sql);
         check_failed_transaction(session, verb)?;
         let declared = p

@@ -4,12 +4,14 @@
 pub(crate) mod extended;
 mod response;
 pub(crate) mod simple;
+mod snapshots;
 pub(crate) mod split;
 
 use std::future::Future;
 use std::sync::Arc;
 
 pub use response::{Response, RowStream, Tag};
+pub use snapshots::{Snapshots, Version};
 pub use split::TxVerb;
 
 use crate::error::PgResult;

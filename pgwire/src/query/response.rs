@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
+use super::split;
 use crate::error::{PgError, PgResult};
-use crate::types::{Column, DataRow};
+use crate::sql::lexer::RawKind;
+use crate::types::{Column, DataRow, DataRowEncoder, Formats, ToPgValue};
 
 /// A command tag, as CommandComplete carries it (`SELECT 3`, `INSERT 0 1`, `BEGIN`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +94,76 @@ impl Tag {
             other => Tag::new(other.to_owned()),
         }
     }
+
+    /// The tag PostgreSQL completes statement `sql` with, from its keywords, with `rows`
+    /// where the tag counts them: `INSERT 0 n`, `UPDATE n`, `SELECT n` (also for `VALUES`
+    /// and `TABLE`), `CREATE TABLE`, `DROP INDEX` (`CREATE OR REPLACE VIEW` is
+    /// `CREATE VIEW`, `CREATE UNIQUE INDEX` is `CREATE INDEX`), `SET`, … A `WITH` statement
+    /// takes the tag of its main statement; `END` is `COMMIT`, `ABORT` is `ROLLBACK`. An
+    /// empty statement gives an empty tag.
+    ///
+    /// ```
+    /// use pgwire::Tag;
+    /// assert_eq!(Tag::for_statement("create temp table t (x int)", 0).to_string(), "CREATE TABLE");
+    /// assert_eq!(Tag::for_statement("WITH a AS (SELECT 1) DELETE FROM t", 2).to_string(), "DELETE 2");
+    /// assert_eq!(Tag::for_statement("insert into t values (1)", 1).to_string(), "INSERT 0 1");
+    /// ```
+    pub fn for_statement(sql: &str, rows: u64) -> Tag {
+        let mut words = split::keywords(sql);
+        let first = words.next().unwrap_or("");
+        let is = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
+        if is(first, "with") {
+            return Tag::for_verb(main_verb(sql), rows);
+        }
+        if is(first, "end") || is(first, "abort") {
+            return Tag::new(if is(first, "end") {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            });
+        }
+        if !["create", "drop", "alter"].iter().any(|k| is(first, k)) {
+            return Tag::for_verb(first, rows);
+        }
+        const MODIFIERS: &[&str] = &[
+            "or",
+            "replace",
+            "temp",
+            "temporary",
+            "unique",
+            "unlogged",
+            "global",
+            "local",
+        ];
+        let object = words.find(|w| !MODIFIERS.iter().any(|m| is(w, m)));
+        let mut tag = format!("{first} {}", object.unwrap_or(""));
+        if object.is_some_and(|o| is(o, "materialized") || is(o, "foreign")) {
+            tag.push(' ');
+            tag.push_str(words.next().unwrap_or(""));
+        }
+        Tag::new(tag.trim_end().to_ascii_uppercase())
+    }
+}
+
+/// The verb of a `WITH` statement's main statement: its first top-level `SELECT`, `INSERT`,
+/// `UPDATE`, `DELETE`, `MERGE` or `VALUES` after the common table expressions.
+fn main_verb(sql: &str) -> &str {
+    let mut depth = 0i32;
+    for t in crate::sql::lexer::Lexer::new(sql) {
+        let Ok(t) = t else { break };
+        match t.kind {
+            RawKind::LParen => depth += 1,
+            RawKind::RParen => depth -= 1,
+            RawKind::Ident(w) if depth == 0 => {
+                const VERBS: &[&str] = &["select", "insert", "update", "delete", "merge", "values"];
+                if VERBS.iter().any(|v| w.eq_ignore_ascii_case(v)) {
+                    return w;
+                }
+            }
+            _ => {}
+        }
+    }
+    "SELECT"
 }
 
 impl fmt::Display for Tag {
@@ -203,6 +275,37 @@ impl Response {
         Response::Rows(RowStream::ready(columns, rows))
     }
 
+    /// A result from rows of values (any [`ToPgValue`], e.g. [`Value`](crate::types::Value)),
+    /// encoded now in `formats`, each value as its column's type.
+    ///
+    /// ```
+    /// use pgwire::prelude::*;
+    /// use pgwire::types::Value;
+    ///
+    /// let columns: std::sync::Arc<[Column]> = vec![Column::new("n", Type::INT8)].into();
+    /// let rows = vec![vec![Value::Int8(1)], vec![Value::Null]];
+    /// let r = Response::values(columns, Formats::AllText, &rows).unwrap();
+    /// assert!(matches!(r, Response::Rows(_)));
+    /// ```
+    pub fn values<R, V>(
+        columns: Arc<[Column]>,
+        formats: Formats,
+        rows: impl IntoIterator<Item = R>,
+    ) -> PgResult<Response>
+    where
+        R: IntoIterator<Item = V>,
+        V: ToPgValue,
+    {
+        let mut enc = DataRowEncoder::new(columns.clone(), formats);
+        for row in rows {
+            for v in row {
+                enc.encode_field(&v)?;
+            }
+            enc.end_row()?;
+        }
+        Ok(Response::rows(columns, vec![enc.take_rows()]))
+    }
+
     /// A result streamed from `rows`.
     pub fn stream(
         columns: Arc<[Column]>,
@@ -219,5 +322,44 @@ impl Response {
     /// An error as a response future's output, for symmetry in handlers.
     pub fn error(e: PgError) -> PgResult<Response> {
         Err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_for_statements() {
+        let tag = |sql: &str, rows| Tag::for_statement(sql, rows).to_string();
+        assert_eq!(tag("select 1", 1), "SELECT 1");
+        assert_eq!(tag("  /* c */ VALUES (1), (2)", 2), "SELECT 2");
+        assert_eq!(tag("insert into t values (1)", 1), "INSERT 0 1");
+        assert_eq!(tag("Update t set x = 1", 3), "UPDATE 3");
+        assert_eq!(tag("delete from t", 0), "DELETE 0");
+        assert_eq!(tag("create table t (x int)", 0), "CREATE TABLE");
+        assert_eq!(tag("CREATE UNIQUE INDEX i ON t (x)", 0), "CREATE INDEX");
+        assert_eq!(
+            tag("create or replace view v as select 1", 0),
+            "CREATE VIEW"
+        );
+        assert_eq!(
+            tag("create materialized view v as select 1", 0),
+            "CREATE MATERIALIZED VIEW"
+        );
+        assert_eq!(tag("drop table if exists t", 0), "DROP TABLE");
+        assert_eq!(tag("alter table t add column y int", 0), "ALTER TABLE");
+        assert_eq!(
+            tag("with a as (select 1) insert into t select * from a", 1),
+            "INSERT 0 1"
+        );
+        assert_eq!(
+            tag("with a as (delete from t returning *) select * from a", 4),
+            "SELECT 4"
+        );
+        assert_eq!(tag("end", 0), "COMMIT");
+        assert_eq!(tag("set x = 1", 0), "SET");
+        assert_eq!(tag("", 0), "");
+        assert_eq!(tag("create", 0), "CREATE");
     }
 }

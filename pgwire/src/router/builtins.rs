@@ -139,7 +139,7 @@ impl Words {
         loop {
             let item = match self.next()? {
                 TokenKind::Ident(w) | TokenKind::QuotedIdent(w) => w.clone(),
-                TokenKind::String(s) | TokenKind::DollarString(s) => s.clone(),
+                TokenKind::Str(s) | TokenKind::DollarString(s) => s.clone(),
                 TokenKind::Number(n) => n.clone(),
                 TokenKind::Operator(op) if op == "-" || op == "+" => {
                     let sign = if op == "-" { "-" } else { "" };

@@ -520,6 +520,9 @@ where
                 let failed = simple::run(handler, session, io, &q.sql).await?;
                 finish_implicit_transaction(handler, session, io, failed).await;
                 end_of_transaction(&mut ext, session);
+                if !deliver_waiting(io, session, &ext, &mut pushes) {
+                    return Err(ConnError::Fatal);
+                }
                 ready(io, session);
             }
             FrontendMessage::Sync => {
@@ -528,6 +531,9 @@ where
                 let failed = std::mem::take(&mut ext.failed);
                 finish_implicit_transaction(handler, session, io, failed).await;
                 end_of_transaction(&mut ext, session);
+                if !deliver_waiting(io, session, &ext, &mut pushes) {
+                    return Err(ConnError::Fatal);
+                }
                 ready(io, session);
             }
             FrontendMessage::Flush => io.conn.flush().await.map_err(ConnError::Io)?,
@@ -611,6 +617,29 @@ fn end_of_transaction<S>(ext: &mut extended::Extended<S>, session: &Session) {
     if session.status == TransactionStatus::Idle {
         ext.close_all_portals();
     }
+}
+
+/// Before ReadyForQuery outside a transaction, sends the pushes already waiting (among them
+/// the session's own notifications, queued when its transaction just committed), as
+/// PostgreSQL does; false when one ends the session.
+fn deliver_waiting<S, T>(
+    io: &mut SessionIo<S>,
+    session: &Session,
+    ext: &extended::Extended<T>,
+    pushes: &mut mpsc::UnboundedReceiver<Push>,
+) -> bool
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    if ext.in_pipeline || session.status != TransactionStatus::Idle {
+        return true;
+    }
+    while let Ok(push) = pushes.try_recv() {
+        if !deliver(io, push) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Writes a pushed message; false when the push ends the session.

@@ -68,7 +68,7 @@ pub enum TokenKind {
     /// A `"quoted identifier"` (or `U&"..."`), with escapes decoded and case kept.
     QuotedIdent(String),
     /// A string constant (`'...'`, `E'...'`, `N'...'`, `U&'...'`), decoded.
-    String(String),
+    Str(String),
     /// A bit-string constant. As in PostgreSQL, the text starts with `b` for
     /// `B'...'` and `x` for `X'...'`, followed by the digits as written
     /// (`B'0101'` gives `"b0101"`, `X'1F'` gives `"x1F"`).
@@ -140,7 +140,7 @@ pub enum RawKind<'a> {
     /// A quoted identifier, decoded.
     QuotedIdent(Cow<'a, str>),
     /// A string constant, decoded.
-    String(Cow<'a, str>),
+    Str(Cow<'a, str>),
     /// A bit-string constant.
     BitString {
         /// `true` for `X'...'`, `false` for `B'...'`.
@@ -195,7 +195,7 @@ impl RawToken<'_> {
         let kind = match self.kind {
             RawKind::Ident(s) => TokenKind::Ident(s.to_ascii_lowercase()),
             RawKind::QuotedIdent(s) => TokenKind::QuotedIdent(s.into_owned()),
-            RawKind::String(s) => TokenKind::String(s.into_owned()),
+            RawKind::Str(s) => TokenKind::Str(s.into_owned()),
             RawKind::BitString { hex, digits } => {
                 let mut s = String::with_capacity(digits.len() + 1);
                 s.push(if hex { 'x' } else { 'b' });
@@ -638,7 +638,7 @@ impl<'a> Lexer<'a> {
                 _ => single(self, RawKind::Dot),
             },
             b'0'..=b'9' => self.scan_number(start)?,
-            b'\'' => RawKind::String(self.scan_quoted(start, start + 1, b'\'', Mode::Plain)?),
+            b'\'' => RawKind::Str(self.scan_quoted(start, start + 1, b'\'', Mode::Plain)?),
             b'"' => self.scan_quoted_ident(start, start + 1, false)?,
             b'$' => self.scan_dollar(start)?,
             b if is_op_char(b) => self.scan_operator(start),
@@ -666,11 +666,11 @@ impl<'a> Lexer<'a> {
                 match first {
                     Some(b'e') => {
                         let s = self.scan_quoted(start, body, b'\'', Mode::Escape)?;
-                        return Ok(RawKind::String(s));
+                        return Ok(RawKind::Str(s));
                     }
                     Some(b'n') => {
                         let s = self.scan_quoted(start, body, b'\'', Mode::Plain)?;
-                        return Ok(RawKind::String(s));
+                        return Ok(RawKind::Str(s));
                     }
                     Some(b'b') => {
                         let digits = self.scan_quoted(start, body, b'\'', Mode::Bit)?;
@@ -686,7 +686,7 @@ impl<'a> Lexer<'a> {
             Some(b'&') if first == Some(b'u') => match self.at(start + 2) {
                 Some(b'\'') => {
                     let raw = self.scan_quoted(start, start + 3, b'\'', Mode::Plain)?;
-                    return Ok(RawKind::String(decode_unicode_escapes(raw, start + 3)?));
+                    return Ok(RawKind::Str(decode_unicode_escapes(raw, start + 3)?));
                 }
                 Some(b'"') => return self.scan_quoted_ident(start, start + 3, true),
                 _ => {}
@@ -1035,7 +1035,7 @@ mod tests {
         Operator(s.into())
     }
     fn st(s: &str) -> TokenKind {
-        String(s.into())
+        Str(s.into())
     }
     fn num(s: &str) -> TokenKind {
         Number(s.into())
@@ -1357,11 +1357,8 @@ mod tests {
     fn borrowed_when_possible() {
         let mut lexer = Lexer::new("'plain' 'it''s' \"Id\"");
         let mut next = || lexer.next().and_then(Result::ok).map(|t| t.kind);
-        assert!(matches!(
-            next(),
-            Some(RawKind::String(Cow::Borrowed("plain")))
-        ));
-        assert!(matches!(next(), Some(RawKind::String(Cow::Owned(_)))));
+        assert!(matches!(next(), Some(RawKind::Str(Cow::Borrowed("plain")))));
+        assert!(matches!(next(), Some(RawKind::Str(Cow::Owned(_)))));
         assert!(matches!(
             next(),
             Some(RawKind::QuotedIdent(Cow::Borrowed("Id")))

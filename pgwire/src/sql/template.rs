@@ -201,7 +201,7 @@ fn push_quoted(out: &mut String, s: &str) {
 /// The decoded text of a string-like token.
 fn string_text<'t>(kind: &'t RawKind<'_>) -> Option<&'t str> {
     match kind {
-        RawKind::String(s) => Some(s),
+        RawKind::Str(s) => Some(s),
         RawKind::DollarString(s) => Some(s),
         _ => None,
     }
@@ -505,7 +505,7 @@ impl Normalizer {
         let text = |s: &str| Some((SlotValue::Text(s.to_owned()), None, tok.end));
         match &tok.kind {
             RawKind::Param(n) => Some((SlotValue::Param(*n), None, tok.end)),
-            RawKind::String(s) => text(s),
+            RawKind::Str(s) => text(s),
             RawKind::DollarString(s) | RawKind::Number(s) => text(s),
             RawKind::BitString { hex, digits } => {
                 let mut v = String::with_capacity(digits.len() + 1);
@@ -631,7 +631,7 @@ impl Normalizer {
             RawKind::Dot => self.emit(".", Prev::Open),
             RawKind::DotDot => self.emit("..", Prev::Open),
             // Literals and parameters are always slots (handled above).
-            RawKind::String(_)
+            RawKind::Str(_)
             | RawKind::BitString { .. }
             | RawKind::DollarString(_)
             | RawKind::Number(_)

@@ -152,6 +152,28 @@ pub fn is_text_like(ty: &Type) -> bool {
     *ty == Type::JSON || is_textual(ty)
 }
 
+/// Whether `ty` is a number type (PostgreSQL's type category `N` among the built-in
+/// types: the integers, `oid`, `real`, `double precision`, `numeric` and `money`).
+///
+/// ```
+/// use pgwire::types::{is_numeric, Type};
+/// assert!(is_numeric(&Type::INT8) && is_numeric(&Type::NUMERIC));
+/// assert!(!is_numeric(&Type::TEXT));
+/// ```
+pub fn is_numeric(ty: &Type) -> bool {
+    matches!(
+        *ty,
+        Type::INT2
+            | Type::INT4
+            | Type::INT8
+            | Type::OID
+            | Type::FLOAT4
+            | Type::FLOAT8
+            | Type::NUMERIC
+            | Type::MONEY
+    )
+}
+
 /// The array type whose elements are `ty` (`Type::INT4` → `Type::INT4_ARRAY`), for the
 /// built-in types; `None` for an array type or one we do not know.
 ///

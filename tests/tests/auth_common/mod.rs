@@ -1,8 +1,10 @@
 //! Shared by the auth_* test binaries: a test CA and certificates made with rcgen, a rustls
-//! TLS connector for tokio-postgres (with `tls-server-end-point` channel binding), and a raw
-//! protocol client that works over plain TCP or TLS.
+//! TLS connector for tokio-postgres (with `tls-server-end-point` channel binding); the raw
+//! protocol client (plain TCP or TLS) is `support::raw::Raw`.
 
 #![allow(dead_code)]
+
+pub use crate::support::raw::Io;
 
 use std::future::Future;
 use std::io;
@@ -10,17 +12,11 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use bytes::BytesMut;
-use pgwire::codec::{
-    BackendMessage, FrontendMessage, PasswordMessage, ProtocolVersion, StartupMessage,
-    StartupPacket,
-};
+use pgwire::codec::BackendMessage;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect};
 use tokio_rustls::client::TlsStream;
 
@@ -247,141 +243,6 @@ pub fn db_error(e: &tokio_postgres::Error) -> (String, String) {
 }
 
 /// Any byte stream the raw client can talk over.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// A raw protocol client over plain TCP or TLS, speaking through pgwire's own codec.
-pub struct Wire {
-    pub io: Box<dyn Io>,
-    buf: BytesMut,
-    /// `tls-server-end-point` data of the server's certificate (TLS only).
-    pub end_point: Option<Vec<u8>>,
-}
-
-impl Wire {
-    /// Plain TCP, nothing sent.
-    pub async fn plain(port: u16) -> Wire {
-        let s = TcpStream::connect(("127.0.0.1", port))
-            .await
-            .expect("connect");
-        Wire {
-            io: Box::new(s),
-            buf: BytesMut::new(),
-            end_point: None,
-        }
-    }
-
-    /// SSLRequest, expect 'S', TLS handshake with `config`.
-    pub async fn tls(port: u16, config: Arc<rustls::ClientConfig>) -> Wire {
-        let mut s = TcpStream::connect(("127.0.0.1", port))
-            .await
-            .expect("connect");
-        let mut b = BytesMut::new();
-        StartupPacket::SslRequest.encode(&mut b);
-        s.write_all(&b).await.expect("write");
-        let mut answer = [0u8; 1];
-        s.read_exact(&mut answer).await.expect("SSL answer");
-        assert_eq!(answer[0], b'S', "server refused SSL");
-        Self::handshake(s, config).await.expect("TLS handshake")
-    }
-
-    /// TLS straight away (`sslnegotiation=direct`).
-    pub async fn direct_tls(port: u16, config: Arc<rustls::ClientConfig>) -> io::Result<Wire> {
-        let s = TcpStream::connect(("127.0.0.1", port))
-            .await
-            .expect("connect");
-        Self::handshake(s, config).await
-    }
-
-    async fn handshake(s: TcpStream, config: Arc<rustls::ClientConfig>) -> io::Result<Wire> {
-        let name = ServerName::try_from("localhost").expect("name");
-        let tls = tokio_rustls::TlsConnector::from(config)
-            .connect(name, s)
-            .await?;
-        let end_point = tls
-            .get_ref()
-            .1
-            .peer_certificates()
-            .and_then(|c| c.first())
-            .and_then(|c| pgwire::server::server_end_point(c));
-        Ok(Wire {
-            io: Box::new(tls),
-            buf: BytesMut::new(),
-            end_point,
-        })
-    }
-
-    pub async fn send_bytes(&mut self, b: &[u8]) {
-        self.io.write_all(b).await.expect("write");
-        self.io.flush().await.expect("flush");
-    }
-
-    /// Sends a StartupMessage for `user`.
-    pub async fn startup(&mut self, user: &str) {
-        let mut b = BytesMut::new();
-        StartupPacket::Startup(StartupMessage {
-            version: ProtocolVersion::V3_0,
-            params: vec![
-                ("user".into(), user.into()),
-                ("database".into(), "postgres".into()),
-            ],
-        })
-        .encode(&mut b);
-        self.send_bytes(&b).await;
-    }
-
-    /// Sends a 'p' message with `body`.
-    pub async fn send_p(&mut self, body: &[u8]) {
-        let mut b = BytesMut::new();
-        FrontendMessage::PasswordMessage(PasswordMessage {
-            body: bytes::Bytes::copy_from_slice(body),
-        })
-        .encode(&mut b);
-        self.send_bytes(&b).await;
-    }
-
-    /// Sends a SASLInitialResponse.
-    pub async fn sasl_initial(&mut self, mechanism: &str, data: Option<&[u8]>) {
-        let mut body = mechanism.as_bytes().to_vec();
-        body.push(0);
-        match data {
-            Some(d) => {
-                body.extend_from_slice(&(d.len() as i32).to_be_bytes());
-                body.extend_from_slice(d);
-            }
-            None => body.extend_from_slice(&(-1i32).to_be_bytes()),
-        }
-        self.send_p(&body).await;
-    }
-
-    /// Reads one backend message; `None` at EOF (or a reset). Panics after 10 s of silence.
-    pub async fn recv(&mut self) -> Option<BackendMessage> {
-        loop {
-            if let Some(m) = pgwire::codec::decode_backend(&mut self.buf, 1 << 30)
-                .expect("valid backend message")
-            {
-                return Some(m);
-            }
-            let n = tokio::time::timeout(Duration::from_secs(10), self.io.read_buf(&mut self.buf))
-                .await
-                .expect("server answered within 10 s")
-                .unwrap_or(0);
-            if n == 0 {
-                return None;
-            }
-        }
-    }
-
-    /// Reads everything until the server closes the connection.
-    pub async fn until_closed(&mut self) -> Vec<BackendMessage> {
-        let mut out = Vec::new();
-        while let Some(m) = self.recv().await {
-            out.push(m);
-        }
-        out
-    }
-}
-
 /// The (SQLSTATE, message) of the first ErrorResponse in `msgs`, with its severity checked
 /// to be FATAL.
 pub fn fatal_of(msgs: &[BackendMessage]) -> Option<(String, String)> {

@@ -1,10 +1,10 @@
 //! Example servers started as the real binaries, the way users start them.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The workspace's target directory.
 fn target_dir() -> PathBuf {
@@ -14,20 +14,81 @@ fn target_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target")
 }
 
-/// Builds the example binaries once per test process (a no-op when cargo already built
-/// them) and returns the directory holding them.
+/// The example binaries the tests start.
+const EXAMPLES: &[&str] = &[
+    "server",
+    "sqlite",
+    "gluesql",
+    "secure_server",
+    "declarative",
+    "fixed_route",
+];
+
+/// The directory holding the example binaries, built once per test process when missing or
+/// older than a source file. `cargo test --workspace` builds them itself (they are the
+/// subjects of `examples/tests/conventions.rs`), with the build's own features: building them
+/// again here with `cargo build -p pgwire-examples` would resolve other features and make
+/// the two builds overwrite each other's artifacts, rebuilding both every run.
 pub fn bin_dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "pgwire-examples", "--bins"])
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example servers failed");
-        target_dir().join("debug")
+        let dir = target_dir().join("debug");
+        if !built_after_sources(&dir) {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-q", "-p", "pgwire-examples", "--bins"])
+                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the example servers failed");
+        }
+        dir
     })
+}
+
+/// Whether every example binary in `dir` is newer than every source and manifest it is
+/// built from.
+fn built_after_sources(dir: &Path) -> bool {
+    let oldest_bin = EXAMPLES
+        .iter()
+        .map(|name| {
+            std::fs::metadata(dir.join(name))
+                .and_then(|m| m.modified())
+                .ok()
+        })
+        .collect::<Option<Vec<_>>>()
+        .and_then(|times| times.into_iter().min());
+    let Some(oldest_bin) = oldest_bin else {
+        return false;
+    };
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut newest = SystemTime::UNIX_EPOCH;
+    for part in [
+        "pgwire",
+        "pgwire-derive",
+        "examples",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
+        newest = newest.max(newest_mtime(&root.join(part)));
+    }
+    oldest_bin >= newest
+}
+
+/// The newest modification time of `path` and, for a directory, of everything below it.
+fn newest_mtime(path: &Path) -> SystemTime {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return SystemTime::UNIX_EPOCH;
+    };
+    let own = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    if !meta.is_dir() {
+        return own;
+    }
+    let entries = std::fs::read_dir(path).into_iter().flatten().flatten();
+    entries
+        .filter(|e| e.file_name() != "target")
+        .map(|e| newest_mtime(&e.path()))
+        .fold(own, SystemTime::max)
 }
 
 /// Pids of servers to kill when the test process exits: servers shared through a `static`
