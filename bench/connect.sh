@@ -38,11 +38,9 @@
 # shellcheck disable=SC2317  # cleanup functions are reached through traps
 set -euo pipefail
 
-die() { echo "connect.sh: error: $*" >&2; exit 1; }
-log() { echo "connect.sh: $*" >&2; }
-
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SERVER_CMD="target/release/server --listen 127.0.0.1:0"
+BENCH_NAME=connect.sh
+BASE_CMD="target/release/server --listen 127.0.0.1:0"
 SERVER_CMD_GIVEN=0
 CLIENTS=4
 THREADS=2
@@ -52,11 +50,13 @@ MODES="trust md5 scram scram-tls"
 PASSWORD=bench-pw
 STARTUP_TIMEOUT=30
 
+# shellcheck source=bench/lib.sh
+source "$REPO_ROOT/bench/lib.sh"
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;/^# shellcheck/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see --help)"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --server-cmd) need_arg "$@"; SERVER_CMD="$2"; SERVER_CMD_GIVEN=1; shift 2 ;;
+    --server-cmd) need_arg "$@"; BASE_CMD="$2"; SERVER_CMD_GIVEN=1; shift 2 ;;
     --clients)    need_arg "$@"; CLIENTS="$2"; shift 2 ;;
     --threads)    need_arg "$@"; THREADS="$2"; shift 2 ;;
     --time)       need_arg "$@"; DURATION="$2"; shift 2 ;;
@@ -74,79 +74,12 @@ for m in $MODES; do
 done
 cd "$REPO_ROOT"
 
-PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
-for b in postgres initdb pgbench psql pg_isready; do
+bench_find_pg 1
+for b in pgbench pg_isready; do
   [[ -x "$PG_BINDIR/$b" ]] || die "$PG_BINDIR/$b not found (set PG_BINDIR or run .ci/install-deps.sh)"
 done
 command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
-PG_OS_USER=${PG_OS_USER:-postgres}
-AS_PG=()
-if [[ $(id -u) -eq 0 ]]; then
-  id "$PG_OS_USER" >/dev/null 2>&1 || die "running as root but OS user '$PG_OS_USER' does not exist"
-  AS_PG=(setpriv --reuid="$PG_OS_USER" --regid="$PG_OS_USER" --init-groups --)
-fi
-CLK_TCK=$(getconf CLK_TCK)
-
-WORK=$(mktemp -d /tmp/pgwire-connect.XXXXXX)
-chmod 755 "$WORK"
-PG_PID=""
-OURS_PID=""
-
-wait_gone() { # pid seconds
-  local pid=$1 n=$(( $2 * 10 ))
-  while kill -0 "$pid" 2>/dev/null && [[ $n -gt 0 ]]; do
-    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && return 0
-    sleep 0.1; n=$((n - 1))
-  done
-  ! kill -0 "$pid" 2>/dev/null || [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]]
-}
-stop_ours() {
-  if [[ -n "$OURS_PID" ]]; then
-    kill -TERM -- "-$OURS_PID" 2>/dev/null || kill -TERM "$OURS_PID" 2>/dev/null || true
-    wait_gone "$OURS_PID" 5 || kill -KILL -- "-$OURS_PID" 2>/dev/null || true
-    wait "$OURS_PID" 2>/dev/null || true
-    OURS_PID=""
-  fi
-}
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_ours
-  if [[ -n "$PG_PID" ]] && kill -0 "$PG_PID" 2>/dev/null; then
-    kill -INT "$PG_PID" 2>/dev/null || true
-    wait_gone "$PG_PID" 10 || kill -KILL "$PG_PID" 2>/dev/null || true
-  fi
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-cpu_ticks() { # pid -> utime+stime+cutime+cstime (+ live children's utime+stime)
-  local pid=$1 total stat rest kids k
-  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || { echo 0; return; }
-  rest=${stat##*) }
-  total=$(awk '{print $12 + $13 + $14 + $15}' <<<"$rest")
-  kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
-  for k in $kids; do
-    stat=$(cat "/proc/$k/stat" 2>/dev/null) || continue
-    rest=${stat##*) }
-    total=$(( total + $(awk '{print $12 + $13}' <<<"$rest") ))
-  done
-  echo "$total"
-}
-free_port() {
-  local p hex
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    hex=$(printf ':%04X' "$p")
-    awk -v h="$hex" 'NR>1 && substr($2, length($2)-4) == h {f=1} END {exit !f}' /proc/net/tcp /proc/net/tcp6 2>/dev/null \
-      || { echo "$p"; return 0; }
-  done
-  die "no free port"
-}
+bench_init
 
 # ---- certificate (ECDSA P-256, as secure_server generates) -------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
@@ -157,62 +90,22 @@ chmod 600 "$WORK/server.key"
 echo "SELECT 1;" > "$WORK/select1.sql"; chmod 644 "$WORK/select1.sql"
 
 # ---- PostgreSQL: one user per method -------------------------------------------------
-start_pg() {
-  local pgdir="$WORK/pg" data="$WORK/pg/data"
-  mkdir -p "$pgdir"; [[ ${#AS_PG[@]} -gt 0 ]] && chown "$PG_OS_USER": "$pgdir"
-  (cd "$pgdir" && env -u PGPORT -u PGHOST LC_ALL=C "${AS_PG[@]}" "$PG_BINDIR/initdb" -D "$data" \
-     -A trust -U postgres --no-sync -E UTF8 --locale=C >"$pgdir/initdb.log" 2>&1) \
-    || die "initdb failed: $(tail -n 20 "$pgdir/initdb.log")"
-  cat >> "$data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$pgdir'
-fsync = off
-synchronous_commit = off
-max_connections = 100
-ssl = on
+start_pg_users() {
+  PG_EXTRA_CONF="ssl = on
 ssl_cert_file = '$WORK/server.crt'
-ssl_key_file = '$WORK/server.key'
-EOF
-  cat > "$data/pg_hba.conf" <<EOF
-local all all trust
+ssl_key_file = '$WORK/server.key'"
+  PG_HBA="local all all trust
 host all u_trust 127.0.0.1/32 trust
 host all u_md5 127.0.0.1/32 md5
-host all u_scram 127.0.0.1/32 scram-sha-256
-EOF
-  PG_PORT=$(free_port)
-  : > "$pgdir/postgres.log"; chmod 666 "$pgdir/postgres.log"
-  (cd "$pgdir" && exec env -u PGPORT -u PGHOST "${AS_PG[@]}" "$PG_BINDIR/postgres" -D "$data" -p "$PG_PORT" \
-     >>"$pgdir/postgres.log" 2>&1 </dev/null) &
-  local deadline=$(( SECONDS + STARTUP_TIMEOUT ))
-  until "$PG_BINDIR/pg_isready" -q -t 1 -h "$pgdir" -p "$PG_PORT" -U postgres -d postgres; do
-    (( SECONDS < deadline )) || die "postgres not ready: $(tail -n 20 "$pgdir/postgres.log")"
-    sleep 0.1
-  done
-  PG_PID=$(head -n 1 "$data/postmaster.pid")
-  "$PG_BINDIR/psql" -X -q -h "$pgdir" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<EOF >/dev/null
+host all u_scram 127.0.0.1/32 scram-sha-256"
+  start_pg
+  "$PSQL" -X -q -h "$WORK/pg" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<EOF >/dev/null
 CREATE ROLE u_trust LOGIN;
 SET password_encryption = 'md5';
 CREATE ROLE u_md5 LOGIN PASSWORD '$PASSWORD';
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE u_scram LOGIN PASSWORD '$PASSWORD';
 EOF
-  log "PostgreSQL: pid $PG_PID, port $PG_PORT"
-}
-
-# ---- our server, per mode ------------------------------------------------------------------
-start_ours() { # extra args...
-  local out="$WORK/ours.stdout" err="$WORK/ours.stderr" line=""
-  : > "$out"
-  setsid bash -c "exec $SERVER_CMD $*" >"$out" 2>"$err" </dev/null &
-  OURS_PID=$!
-  local deadline=$(( SECONDS + STARTUP_TIMEOUT ))
-  until line=$(grep -m 1 'listening on' "$out" 2>/dev/null); do
-    kill -0 "$OURS_PID" 2>/dev/null || die "our server exited: $(tail -n 20 "$err")"
-    (( SECONDS < deadline )) || die "our server printed no 'listening on' line"
-    sleep 0.1
-  done
-  OURS_PORT=${line##*:}
-  log "ours ($*): pid $OURS_PID, port $OURS_PORT"
 }
 
 declare -A CONNS TICKS FAILED CPS CPU
@@ -237,7 +130,7 @@ if [[ $SERVER_CMD_GIVEN -eq 0 && ! -x target/release/server ]]; then
   log "building target/release/server"
   cargo build --release -p pgwire-examples --bin server >&2 || die "cargo build failed"
 fi
-start_pg
+start_pg_users
 for round in $(seq 1 "$ROUNDS"); do
 for m in $MODES; do
   case "$m" in
@@ -249,7 +142,8 @@ for m in $MODES; do
   esac
   log "round $round, mode $m: PostgreSQL"
   bench_one "$m" postgres "$PG_PORT" "$PG_PID" "$user" "$ssl"
-  start_ours "$args"
+  SERVER_CMD="exec $BASE_CMD $args"
+  start_ours
   log "round $round, mode $m: ours"
   bench_one "$m" ours "$OURS_PORT" "$OURS_PID" "$user" "$ssl"
   stop_ours
@@ -266,7 +160,7 @@ done
 echo
 echo "pgbench -C (new connection per transaction): -c $CLIENTS -j $THREADS -T $DURATION x $ROUNDS rounds, SELECT 1"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "machine: nproc=$(nproc), $(uname -sr); ours: $SERVER_CMD"
+echo "machine: nproc=$(nproc), $(uname -sr); ours: $BASE_CMD"
 echo
 printf '%-10s %-9s %14s %20s\n' mode target "connections/s" "server CPU us/conn"
 for m in $MODES; do

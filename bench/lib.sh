@@ -164,6 +164,7 @@ $(tail -n 20 "$err")"
 
 # ---- PostgreSQL ------------------------------------------------------------------------
 # start_pg: initdb + postgres (fsync off) on a free port in WORK; sets PG_PID, PG_PORT.
+# PG_EXTRA_CONF (lines for postgresql.conf) and PG_HBA (a whole pg_hba.conf) adjust it.
 start_pg() {
   local pgdir="$WORK/pg" data="$WORK/pg/data"
   mkdir -p "$pgdir"
@@ -182,7 +183,9 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 100
+${PG_EXTRA_CONF:-}
 EOF
+  if [[ -n "${PG_HBA:-}" ]]; then echo "$PG_HBA" > "$data/pg_hba.conf"; fi
   for _ in 1 2 3 4 5; do
     PG_PORT=$(free_port)
     : > "$pgdir/postgres.log"; chmod 666 "$pgdir/postgres.log"
