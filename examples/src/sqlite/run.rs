@@ -167,6 +167,7 @@ impl SqliteHandler {
         // seen applied twice under load (sqlite_load), so they are never retried.
         let inline = plan.inline && plan.readonly;
         let first = if inline {
+            let _turn = self.db.inline_turn().await;
             let _scope = limits.enter(true);
             start(
                 &mut db,
