@@ -22,12 +22,19 @@ pub struct ListenArgs {
     /// Also listen on a Unix socket in this directory (socket file `.s.PGSQL.<port>`).
     #[arg(long, value_name = "DIR")]
     pub unix_socket: Option<PathBuf>,
+    /// Serve sessions on N threads with a single-threaded runtime each (pgwire's
+    /// `Config::reactors`); 0: on the main multi-threaded runtime.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub reactors: usize,
 }
 
 impl ListenArgs {
     /// A server builder listening where the flags say.
     pub fn builder<H: QueryHandler>(&self, handler: H) -> ServerBuilder<H> {
-        let mut b = Server::builder(handler).listen(self.listen.clone());
+        let reactors = self.reactors;
+        let mut b = Server::builder(handler)
+            .listen(self.listen.clone())
+            .configure(|c| c.reactors = reactors);
         if let Some(dir) = &self.unix_socket {
             b = b.unix_socket(dir.clone());
         }

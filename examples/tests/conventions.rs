@@ -1,6 +1,7 @@
 //! Every example binary follows the conventions users and scripts rely on: `--help` lists
 //! `--listen` and `--unix-socket`, and a server started on port 0 prints
-//! `listening on HOST:PORT` as its first stdout line.
+//! `listening on HOST:PORT` as its first stdout line (on the main runtime and with
+//! `--reactors 2`).
 //!
 //! Being an integration test of this package also makes `cargo test` build the binaries
 //! themselves, with the same features as the rest of the test build, so the end-to-end tests
@@ -34,9 +35,11 @@ fn help_lists_the_listen_flags() {
 
 #[test]
 fn first_line_is_listening_on_the_chosen_port() {
-    for (name, bin) in EXAMPLES {
+    let runtimes: [&[&str]; 2] = [&[], &["--reactors", "2"]];
+    for ((name, bin), extra) in EXAMPLES.iter().flat_map(|e| runtimes.map(|r| (e, r))) {
         let mut child = Command::new(bin)
             .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -51,14 +54,15 @@ fn first_line_is_listening_on_the_chosen_port() {
         let first = rx.recv_timeout(Duration::from_secs(30));
         let _ = child.kill();
         let _ = child.wait();
-        let first = first.unwrap_or_else(|_| panic!("{name} printed nothing within 30 s"));
+        let first =
+            first.unwrap_or_else(|_| panic!("{name} {extra:?} printed nothing within 30 s"));
         let port = first
             .trim_end()
             .strip_prefix("listening on 127.0.0.1:")
             .and_then(|p| p.parse::<u16>().ok());
         assert!(
             port.is_some_and(|p| p != 0),
-            "{name}'s first line: {first:?}"
+            "{name} {extra:?}: first line {first:?}"
         );
     }
 }

@@ -230,6 +230,65 @@ async fn cancel_request_stops_a_running_query_with_57014() {
     wait_for(|| h.probe.running.load(Ordering::SeqCst) == 0).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_on_reactor_threads_query_cancel_notify_and_shut_down() {
+    let probe = Arc::new(Probe::default());
+    let server = Server::builder(TestHandler {
+        probe: probe.clone(),
+    })
+    .listen("127.0.0.1:0")
+    .configure(|c| c.reactors = 2)
+    .bind()
+    .await
+    .unwrap();
+    let port = server.local_addr().unwrap().port();
+    let handle = server.handle();
+    let serving = tokio::spawn(server.serve());
+    // Many sessions, spread over both reactors by the kernel, all answered.
+    let mut clients = Vec::new();
+    for _ in 0..20 {
+        clients.push(connect(&url(port)).await);
+    }
+    for c in &clients {
+        assert_eq!(c.simple_query("rows 3").await.unwrap().len(), 5);
+    }
+    assert_eq!(handle.active_sessions(), 20);
+    // A cancel reaches a query whichever thread it runs on.
+    let token = clients[7].cancel_token();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        token.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    });
+    let err = clients[7].simple_query("sleep").await.unwrap_err();
+    assert_eq!(err.code().unwrap().code(), "57014");
+    // Notifications cross threads.
+    let (listening, mut notes) = connect_listening(&url(port)).await;
+    listening.simple_query("LISTEN r").await.unwrap();
+    for c in &clients {
+        c.simple_query("NOTIFY r").await.unwrap();
+    }
+    for _ in 0..clients.len() {
+        tokio::time::timeout(Duration::from_secs(2), notes.recv())
+            .await
+            .expect("delivered")
+            .unwrap();
+    }
+    // Shutdown ends every session, then serve() returns and nothing accepts.
+    drop(clients);
+    handle.shutdown(Duration::from_millis(500)).await;
+    tokio::time::timeout(Duration::from_secs(5), serving)
+        .await
+        .expect("serve returns")
+        .unwrap()
+        .unwrap();
+    assert_eq!(handle.active_sessions(), 0);
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+    );
+}
+
 #[tokio::test]
 async fn a_cancel_with_the_wrong_key_does_nothing() {
     let h = start().await;

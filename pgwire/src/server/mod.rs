@@ -120,11 +120,16 @@ impl<H: QueryHandler> ServerBuilder<H> {
 
     /// Binds the listeners.
     pub async fn bind(self) -> io::Result<Server<H>> {
-        let tcp = match &self.listen {
-            Some(addr) => Some(TcpListener::bind(addr.as_str()).await?),
-            None => None,
+        let reactors = self.config.reactors;
+        let (tcp, reactor_tcp) = match &self.listen {
+            Some(addr) if reactors > 0 => (None, bind_reuseport(addr, reactors).await?),
+            Some(addr) => (Some(TcpListener::bind(addr.as_str()).await?), Vec::new()),
+            None => (None, Vec::new()),
         };
-        let local_addr = tcp.as_ref().map(TcpListener::local_addr).transpose()?;
+        let local_addr = match reactor_tcp.first() {
+            Some(l) => Some(l.local_addr()?),
+            None => tcp.as_ref().map(TcpListener::local_addr).transpose()?,
+        };
         let unix = match &self.unix_dir {
             Some(dir) => {
                 let port = local_addr.map_or(5432, |a| a.port());
@@ -136,7 +141,7 @@ impl<H: QueryHandler> ServerBuilder<H> {
             }
             None => None,
         };
-        if tcp.is_none() && unix.is_none() {
+        if local_addr.is_none() && unix.is_none() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a server needs a TCP address or a Unix socket directory",
@@ -154,6 +159,7 @@ impl<H: QueryHandler> ServerBuilder<H> {
                 draining: watch::channel(false).0,
             }),
             tcp,
+            reactor_tcp,
             unix,
             local_addr,
             stop_tx: Arc::new(stop_tx),
@@ -176,6 +182,8 @@ pub struct Server<H> {
     handler: Arc<H>,
     shared: Arc<Shared>,
     tcp: Option<TcpListener>,
+    /// One listening socket per reactor thread (`Config::reactors`), all on one port.
+    reactor_tcp: Vec<std::net::TcpListener>,
     unix: Option<(UnixListener, PathBuf)>,
     local_addr: Option<SocketAddr>,
     stop_tx: Arc<watch::Sender<bool>>,
@@ -224,60 +232,152 @@ impl<H: QueryHandler> Server<H> {
     /// context switches per connection). On a worker, a new connection's task starts in that
     /// worker's next-task slot. Dropping the returned future stops the loop.
     pub async fn serve(self) -> io::Result<()> {
-        let mut task = AbortOnDrop(tokio::spawn(self.accept_loop()));
-        match (&mut task.0).await {
-            Ok(r) => r,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(io::Error::other(e)),
+        if !self.reactor_tcp.is_empty() {
+            return self.serve_on_reactors().await;
         }
-    }
-
-    async fn accept_loop(self) -> io::Result<()> {
         let Server {
             handler,
             shared,
             tcp,
             unix,
-            mut stop_rx,
+            stop_rx,
             ..
         } = self;
-        let unix_path = unix.as_ref().map(|(_, p)| p.clone());
-        loop {
-            tokio::select! {
-                _ = stop_rx.changed() => break,
-                accepted = accept_tcp(tcp.as_ref()) => {
-                    let (stream, peer) = match accepted {
-                        Ok(a) => a,
-                        Err(e) => {
-                            tracing::warn!("accept failed: {e}");
-                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                            continue;
-                        }
+        let (unix, unix_path) = unix.unzip();
+        let accept = accept_loop(handler, shared, tcp, unix, stop_rx);
+        let mut task = AbortOnDrop(tokio::spawn(accept));
+        let result = match (&mut task.0).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(io::Error::other(e)),
+        };
+        if let Some(p) = unix_path {
+            let _ = std::fs::remove_file(p);
+        }
+        result
+    }
+
+    /// [`serve`](Self::serve) with `Config::reactors` threads, each with a single-threaded
+    /// runtime, its own TCP listener, and (the first) the Unix-socket listener.
+    async fn serve_on_reactors(self) -> io::Result<()> {
+        let Server {
+            handler,
+            shared,
+            reactor_tcp,
+            unix,
+            stop_rx,
+            ..
+        } = self;
+        let (unix, unix_path) = unix.unzip();
+        let mut unix = unix.map(UnixListener::into_std).transpose()?;
+        let mut finished = Vec::new();
+        for (i, tcp) in reactor_tcp.into_iter().enumerate() {
+            let (handler, shared, stop_rx) = (handler.clone(), shared.clone(), stop_rx.clone());
+            let unix = unix.take();
+            let (done, finished_rx) = tokio::sync::oneshot::channel::<io::Result<()>>();
+            finished.push(finished_rx);
+            std::thread::Builder::new()
+                .name(format!("pgwire-reactor-{i}"))
+                .spawn(move || {
+                    let run = || -> io::Result<()> {
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()?;
+                        rt.block_on(async move {
+                            let tcp = TcpListener::from_std(tcp)?;
+                            let unix = unix.map(UnixListener::from_std).transpose()?;
+                            accept_loop(handler, shared.clone(), Some(tcp), unix, stop_rx).await;
+                            // The sessions this thread accepted live on its runtime.
+                            while shared.connections.load(Ordering::SeqCst) > 0 {
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            }
+                            Ok(())
+                        })
                     };
-                    let _ = stream.set_nodelay(true);
-                    if let Some(k) = shared.config.keepalive() {
-                        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&k);
-                    }
-                    tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, Some(peer)));
-                }
-                accepted = accept_unix(unix.as_ref().map(|(l, _)| l)) => {
-                    match accepted {
-                        Ok(stream) => {
-                            tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, None));
-                        }
-                        Err(e) => {
-                            tracing::warn!("accept failed: {e}");
-                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                        }
-                    }
-                }
+                    let _ = done.send(run());
+                })?;
+        }
+        let mut result = Ok(());
+        for f in finished {
+            match f.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(e),
+                Err(_) => result = Err(io::Error::other("a reactor thread panicked")),
             }
         }
         if let Some(p) = unix_path {
             let _ = std::fs::remove_file(p);
         }
-        Ok(())
+        result
     }
+}
+
+/// Accepts connections and spawns their sessions on the current runtime until the server is
+/// stopped.
+async fn accept_loop<H: QueryHandler>(
+    handler: Arc<H>,
+    shared: Arc<Shared>,
+    tcp: Option<TcpListener>,
+    unix: Option<UnixListener>,
+    mut stop_rx: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = stop_rx.changed() => break,
+            accepted = accept_tcp(tcp.as_ref()) => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                if let Some(k) = shared.config.keepalive() {
+                    let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&k);
+                }
+                tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, Some(peer)));
+            }
+            accepted = accept_unix(unix.as_ref()) => {
+                match accepted {
+                    Ok(stream) => {
+                        tokio::spawn(connection::serve(handler.clone(), shared.clone(), stream, None));
+                    }
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `n` listening sockets on `addr`'s port (the first picks it for port 0), with
+/// `SO_REUSEPORT` so the kernel spreads connections between them.
+async fn bind_reuseport(addr: &str, n: usize) -> io::Result<Vec<std::net::TcpListener>> {
+    let mut at = tokio::net::lookup_host(addr)
+        .await?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"))?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = socket2::Socket::new(
+            socket2::Domain::for_address(at),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        s.set_reuse_address(true)?;
+        s.set_reuse_port(true)?;
+        s.set_nonblocking(true)?;
+        s.bind(&at.into())?;
+        s.listen(1024)?;
+        let l = std::net::TcpListener::from(s);
+        at = l.local_addr()?;
+        out.push(l);
+    }
+    Ok(out)
 }
 
 /// Aborts a spawned task when dropped (so that dropping [`Server::serve`] stops accepting).
