@@ -133,7 +133,13 @@ where
     T: PgRow + Send + 'static,
     E: Into<PgError> + Send + 'static,
 {
-    let enc = DataRowEncoder::new(ctx.columns.clone(), ctx.formats.clone());
+    // A result of a few rows (a Vec, an Option) gets a buffer its size, not the 4 KiB of a
+    // stream's batches: allocations past 1 KiB take the allocator's slow path.
+    let bytes = match rows.size_hint() {
+        (_, Some(n)) if n <= 8 => 128 + n * 64 * ctx.columns.len().max(1),
+        _ => 4096,
+    };
+    let enc = DataRowEncoder::with_capacity(ctx.columns.clone(), ctx.formats.clone(), bytes);
     Response::Rows(
         RowStream::new(
             ctx.columns.clone(),

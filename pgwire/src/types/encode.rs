@@ -176,8 +176,14 @@ pub struct DataRowEncoder {
 impl DataRowEncoder {
     /// An encoder for rows of `columns` in `formats`.
     pub fn new(columns: Arc<[Column]>, formats: Formats) -> Self {
+        Self::with_capacity(columns, formats, 4096)
+    }
+
+    /// Like [`new`](Self::new), with a first buffer of `bytes` (it grows as needed): a small
+    /// one for a result known to be a few rows saves allocator work on every query.
+    pub fn with_capacity(columns: Arc<[Column]>, formats: Formats, bytes: usize) -> Self {
         DataRowEncoder {
-            buf: BytesMut::with_capacity(4096),
+            buf: BytesMut::with_capacity(bytes),
             columns,
             formats,
             col: 0,
