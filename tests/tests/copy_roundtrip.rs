@@ -342,20 +342,10 @@ print("ok")
 
 #[test]
 fn psycopg_copy_rows_in_text_and_binary() {
-    let Some(python) = support::python() else {
-        return;
-    };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (port, _db) = rt.block_on(copy_handler::start());
-    let out = std::process::Command::new(python)
-        .args(["-c", PSYCOPG, &port.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+    let Some(stdout) = support::run_python(&["-c", PSYCOPG, &port.to_string()]) else {
+        return;
+    };
+    assert_eq!(stdout.trim(), "ok");
 }

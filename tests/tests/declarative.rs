@@ -443,21 +443,10 @@ async fn tokio_postgres_transactions_and_session_statements() {
 
 #[test]
 fn psycopg_server_and_client_side_binding_and_asyncpg() {
-    let Some(py) = support::python() else {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/declarative_psycopg.py");
+    let Some(stdout) = support::run_python(&[script, &server().port.to_string()]) else {
         return;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/declarative_psycopg.py");
-    let out = Command::new(py)
-        .arg(script)
-        .arg(server().port.to_string())
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "psycopg script failed:\n{stdout}\n{stderr}"
-    );
     assert!(stdout.contains("server-side binding ok"), "{stdout}");
     assert!(stdout.contains("client-side binding ok"), "{stdout}");
     assert!(stdout.contains("asyncpg ok"), "{stdout}");

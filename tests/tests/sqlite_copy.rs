@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
@@ -499,21 +498,10 @@ async fn failed_copies_leave_the_table_as_it_was() {
 
 #[test]
 fn psycopg_cursor_copy() {
-    let Some(py) = support::python() else {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sqlite_copy_psycopg.py");
+    let Some(stdout) = support::run_python(&[script, &server().port.to_string()]) else {
         return;
     };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sqlite_copy_psycopg.py");
-    let out = Command::new(py)
-        .arg(script)
-        .arg(server().port.to_string())
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "psycopg script failed:\n{stdout}\n{stderr}"
-    );
     assert!(stdout.contains("text copy ok"), "{stdout}");
     assert!(stdout.contains("binary copy ok"), "{stdout}");
 }

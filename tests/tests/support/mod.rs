@@ -89,3 +89,19 @@ pub fn sqlstate(e: &tokio_postgres::Error) -> String {
         .map(|d| d.code().code().to_owned())
         .unwrap_or_else(|| format!("not a server error: {e}"))
 }
+
+/// Runs the venv's Python (see [`python`]) with `args`, e.g. a script path and a port; its
+/// stdout. Fails the test with stdout and stderr when the script fails; `None` when the
+/// Python clients are skipped.
+pub fn run_python<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Option<String> {
+    let py = python()?;
+    let out = Command::new(py).args(args).output().expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "python {:?} failed:\n{stdout}\n{stderr}",
+        args.iter().map(|a| a.as_ref()).collect::<Vec<_>>()
+    );
+    Some(stdout)
+}
