@@ -103,6 +103,19 @@ impl Notifier {
         Ok(())
     }
 
+    /// How many notifications are queued (a savepoint's mark).
+    pub(crate) fn len(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Drops the notifications queued after the first `n` (ROLLBACK TO a savepoint).
+    pub(crate) fn truncate(&self, n: usize) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .truncate(n);
+    }
+
     pub(crate) fn take(&self) -> Vec<(String, String)> {
         std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
     }

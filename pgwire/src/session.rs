@@ -64,6 +64,9 @@ pub struct Session {
     /// LISTEN (`true`) and UNLISTEN (`false`; `None` for `*`) of the current transaction,
     /// applied in order when it commits, as PostgreSQL does.
     listens: Vec<(bool, Option<String>)>,
+    /// The transaction's savepoints, innermost last: name, and how many notifications and
+    /// LISTEN/UNLISTEN were queued when it was set.
+    savepoints: Vec<(String, usize, usize)>,
     pub(crate) shared: Option<Arc<Shared>>,
     pub(crate) tls: Option<TlsInfo>,
     extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
@@ -94,6 +97,7 @@ impl Session {
             cancel,
             notifier: Notifier::default(),
             listens: Vec::new(),
+            savepoints: Vec::new(),
             shared: None,
             tls: None,
             extensions: HashMap::new(),
@@ -228,6 +232,7 @@ impl Session {
     /// Applies the transaction's LISTEN/UNLISTEN, then sends its notifications (it
     /// committed): a session that listens and notifies in one transaction hears itself.
     pub(crate) fn deliver_notifications(&mut self) {
+        self.savepoints.clear();
         let listens = std::mem::take(&mut self.listens);
         let notes = self.notifier.take();
         if let Some(shared) = &self.shared {
@@ -244,8 +249,30 @@ impl Session {
         }
     }
 
+    /// Follows a savepoint statement that succeeded: ROLLBACK TO drops the notifications and
+    /// LISTEN/UNLISTEN queued since the savepoint was set, as PostgreSQL does.
+    pub(crate) fn savepoint(&mut self, op: crate::query::split::SavepointOp, name: String) {
+        use crate::query::split::SavepointOp;
+        let at = self.savepoints.iter().rposition(|(n, _, _)| *n == name);
+        match (op, at) {
+            (SavepointOp::Set, _) => {
+                let mark = (name, self.notifier.len(), self.listens.len());
+                self.savepoints.push(mark);
+            }
+            (SavepointOp::Release, Some(i)) => self.savepoints.truncate(i),
+            (SavepointOp::RollbackTo, Some(i)) => {
+                let (_, notes, listens) = self.savepoints[i];
+                self.savepoints.truncate(i + 1);
+                self.notifier.truncate(notes);
+                self.listens.truncate(listens);
+            }
+            (_, None) => {}
+        }
+    }
+
     /// Drops the transaction's notifications and LISTEN/UNLISTEN (it rolled back).
     pub(crate) fn discard_notifications(&mut self) {
+        self.savepoints.clear();
         self.listens.clear();
         self.notifier.take();
     }

@@ -216,3 +216,38 @@ fn own_notifications_arrive_before_ready_for_query() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn rollback_to_a_savepoint_drops_what_was_queued_after_it() {
+    let server = server();
+    let (listening, mut notes) = connect_listening(&server.url("me")).await;
+    listening.simple_query("LISTEN sp").await.unwrap();
+    let other = connect(&server.url("me")).await;
+    other
+        .batch_execute(
+            "BEGIN; NOTIFY sp, 'kept'; SAVEPOINT a; NOTIFY sp, 'dropped'; \
+             SAVEPOINT b; SELECT pg_notify('sp', 'dropped too'); ROLLBACK TO SAVEPOINT a; \
+             SELECT pg_notify('sp', 'after'); SAVEPOINT c; NOTIFY sp, 'released'; \
+             RELEASE c; COMMIT",
+        )
+        .await
+        .unwrap();
+    let got: Vec<String> = [
+        next(&mut notes).await,
+        next(&mut notes).await,
+        next(&mut notes).await,
+    ]
+    .iter()
+    .map(|n| n.payload().to_owned())
+    .collect();
+    assert_eq!(got, ["kept", "after", "released"]);
+    nothing(&mut notes).await;
+    // A LISTEN rolled back to a savepoint never listens.
+    let (late, mut late_notes) = connect_listening(&server.url("me")).await;
+    late.batch_execute("BEGIN; SAVEPOINT s; LISTEN sp; ROLLBACK TO s; COMMIT")
+        .await
+        .unwrap();
+    other.simple_query("NOTIFY sp, 'x'").await.unwrap();
+    assert_eq!(next(&mut notes).await.payload(), "x");
+    nothing(&mut late_notes).await;
+}

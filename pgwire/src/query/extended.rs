@@ -335,7 +335,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
                             return Ok(());
                         }
                         Response::Command(tag) => {
-                            let tag = finish_command(session, before, verb, tag);
+                            let tag =
+                                finish_command(session, before, verb, state.portal.sql(), tag);
                             io.conn.send_command_complete(&tag);
                             state.execution = Execution::Done(tag);
                             return Ok(());
@@ -344,7 +345,8 @@ impl<St: Send + Sync + 'static> Extended<St> {
                         copy @ (Response::CopyIn(_) | Response::CopyOut(_)) => {
                             let tag =
                                 crate::copy::protocol::run(io, copy, &cancel, generation).await?;
-                            let tag = finish_command(session, before, verb, tag);
+                            let tag =
+                                finish_command(session, before, verb, state.portal.sql(), tag);
                             io.conn.send_command_complete(&tag);
                             state.execution = Execution::Done(tag);
                             return Ok(());
@@ -357,7 +359,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
         if finished {
             let mut tag = tag;
             tag.set_rows(sent);
-            let tag = finish_command(session, before, verb, tag);
+            let tag = finish_command(session, before, verb, state.portal.sql(), tag);
             io.conn.send_command_complete(&tag);
             state.execution = Execution::Done(tag);
         } else {

@@ -70,7 +70,7 @@ where
     match response {
         Response::Empty => io.conn.send(&BackendMessage::EmptyQueryResponse),
         Response::Command(tag) => {
-            let tag = finish_command(session, before, verb, tag);
+            let tag = finish_command(session, before, verb, stmt, tag);
             io.conn.send_command_complete(&tag);
         }
         Response::Rows(rows) => {
@@ -81,12 +81,12 @@ where
                 .0;
             let mut tag = rows.tag.clone();
             tag.set_rows(sent);
-            let tag = finish_command(session, before, verb, tag);
+            let tag = finish_command(session, before, verb, stmt, tag);
             io.conn.send_command_complete(&tag);
         }
         copy @ (Response::CopyIn(_) | Response::CopyOut(_)) => {
             let tag = crate::copy::protocol::run(io, copy, &cancel, generation).await?;
-            let tag = finish_command(session, before, verb, tag);
+            let tag = finish_command(session, before, verb, stmt, tag);
             io.conn.send_command_complete(&tag);
         }
     }
@@ -174,6 +174,7 @@ pub(crate) fn finish_command(
     session: &mut Session,
     before: TransactionStatus,
     verb: TxVerb,
+    stmt: &str,
     tag: Tag,
 ) -> Tag {
     let tag = if before == TransactionStatus::Failed && verb == TxVerb::Commit {
@@ -186,6 +187,11 @@ pub(crate) fn finish_command(
             session.deliver_notifications()
         }
         TxVerb::Commit | TxVerb::Rollback => session.discard_notifications(),
+        TxVerb::RollbackTo | TxVerb::Other => {
+            if let Some((op, name)) = super::split::savepoint_op(stmt) {
+                session.savepoint(op, name);
+            }
+        }
         _ => {}
     }
     if session.status_set {

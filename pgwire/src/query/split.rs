@@ -197,9 +197,69 @@ impl TxVerb {
     }
 }
 
+/// What a statement does to a savepoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SavepointOp {
+    /// `SAVEPOINT name`.
+    Set,
+    /// `RELEASE [SAVEPOINT] name`.
+    Release,
+    /// `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
+    RollbackTo,
+}
+
+/// The savepoint statement `sql` is, with the savepoint's name as PostgreSQL folds it.
+pub(crate) fn savepoint_op(sql: &str) -> Option<(SavepointOp, String)> {
+    use crate::sql::lexer::{Lexer, RawKind};
+    let words: Vec<RawKind<'_>> = Lexer::new(sql)
+        .take(6)
+        .map_while(Result::ok)
+        .map(|t| t.kind)
+        .collect();
+    let word = |i: usize| match words.get(i) {
+        Some(RawKind::Ident(w)) => Some(w.to_ascii_lowercase()),
+        _ => None,
+    };
+    let name = |i: usize| match words.get(i) {
+        Some(RawKind::Ident(w)) => Some(w.to_ascii_lowercase()),
+        Some(RawKind::QuotedIdent(w)) => Some(w.to_string()),
+        _ => None,
+    };
+    let skip = |i: usize, w: &str| i + usize::from(word(i).as_deref() == Some(w));
+    match word(0)?.as_str() {
+        "savepoint" => Some((SavepointOp::Set, name(1)?)),
+        "release" => Some((SavepointOp::Release, name(skip(1, "savepoint"))?)),
+        "rollback" | "abort" => {
+            let mut i = 1;
+            if matches!(word(1).as_deref(), Some("work" | "transaction")) {
+                i = 2;
+            }
+            (word(i).as_deref() == Some("to")).then_some(())?;
+            Some((SavepointOp::RollbackTo, name(skip(i + 1, "savepoint"))?))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn savepoint_statements_and_names() {
+        use SavepointOp::*;
+        let op = |s: &str| savepoint_op(s);
+        assert_eq!(op("SAVEPOINT sp1"), Some((Set, "sp1".into())));
+        assert_eq!(op("release savepoint \"Sp\""), Some((Release, "Sp".into())));
+        assert_eq!(op("RELEASE a"), Some((Release, "a".into())));
+        assert_eq!(op("ROLLBACK TO b"), Some((RollbackTo, "b".into())));
+        assert_eq!(
+            op("rollback work to savepoint C"),
+            Some((RollbackTo, "c".into()))
+        );
+        assert_eq!(op("ROLLBACK"), None);
+        assert_eq!(op("select 1"), None);
+    }
 
     #[test]
     fn splits_at_top_level_semicolons() {
