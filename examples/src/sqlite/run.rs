@@ -243,7 +243,7 @@ impl SqliteHandler {
             } => Response::Rows(
                 RowStream::new(
                     refine_cols(&first_row),
-                    stream::BatchStream::new(shared, id, limits, rows),
+                    stream::CursorBatches::stream(shared, id, limits, rows),
                 )
                 .with_tag(tag_for(&plan.verb, 0)),
             ),

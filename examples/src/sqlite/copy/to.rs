@@ -4,22 +4,17 @@
 //! [`CopyEncoder`]. The next batch is made while the previous one is sent, so memory stays
 //! flat (one batch being made, one being sent) however many rows there are.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use futures::Stream;
 use pgwire::copy::{CopyDataBatch, CopyEncoder, CopyFormat, CopyOut, CopyStatement};
 use pgwire::prelude::*;
 use tokio::sync::OwnedMutexGuard;
-use tokio::task::JoinHandle;
 
 use super::blocking;
 use crate::sqlite::exec::{Cursor, Limits, NEXT_BATCH};
 use crate::sqlite::handler::SqliteHandler;
 use crate::sqlite::plan::{Plan, PlanKind};
-use crate::sqlite::run::{join_error, pg_of};
+use crate::sqlite::run::pg_of;
 use crate::sqlite::session::SessionDb;
+use crate::sqlite::stream::{Prefetch, Producer};
 
 impl SqliteHandler {
     /// A COPY TO STDOUT of the rows of `query`. The first batch is made before answering,
@@ -54,17 +49,13 @@ impl SqliteHandler {
         db.reap(&shared.closed);
         let (dump, first) = blocking(move || {
             let mut dump = Dump::start(db, &plan, enc, limits)?;
-            let first = dump.next()?;
+            let first = dump.next_batch()?;
             Ok((dump, first))
         })
         .await?;
         Ok(Response::CopyOut(CopyOut::batches(
             format,
-            DumpStream {
-                first,
-                idle: Some(dump),
-                next: None,
-            },
+            Prefetch::new(dump, first),
         )))
     }
 }
@@ -111,7 +102,7 @@ impl Dump {
 
     /// The next batch of COPY data (the last one ends with the binary trailer), `None` after
     /// the last.
-    fn next(&mut self) -> PgResult<Option<CopyDataBatch>> {
+    fn next_batch(&mut self) -> PgResult<Option<CopyDataBatch>> {
         let Some(cursor) = self.cursor.as_mut() else {
             return Ok(None);
         };
@@ -136,53 +127,14 @@ impl Drop for Dump {
     }
 }
 
-type Fetch = JoinHandle<(Dump, PgResult<Option<CopyDataBatch>>)>;
+impl Producer for Dump {
+    type Batch = CopyDataBatch;
 
-/// The COPY data, batch by batch, each made on the blocking pool while the previous one is
-/// sent.
-struct DumpStream {
-    first: Option<CopyDataBatch>,
-    idle: Option<Dump>,
-    next: Option<Fetch>,
-}
-
-impl DumpStream {
-    fn fetch(&mut self) {
-        if let Some(mut dump) = self.idle.take() {
-            self.next = Some(tokio::task::spawn_blocking(move || {
-                let r = dump.next();
-                (dump, r)
-            }));
-        }
+    fn exhausted(&self) -> bool {
+        self.cursor.is_none()
     }
-}
 
-impl Stream for DumpStream {
-    type Item = PgResult<CopyDataBatch>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let me = &mut *self;
-        if let Some(first) = me.first.take() {
-            me.fetch();
-            return Poll::Ready(Some(Ok(first)));
-        }
-        let Some(next) = me.next.as_mut() else {
-            return Poll::Ready(None);
-        };
-        let r = match Pin::new(next).poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        me.next = None;
-        match r {
-            Ok((dump, Ok(Some(batch)))) => {
-                me.idle = Some(dump);
-                me.fetch();
-                Poll::Ready(Some(Ok(batch)))
-            }
-            Ok((_, Ok(None))) => Poll::Ready(None),
-            Ok((_, Err(e))) => Poll::Ready(Some(Err(e))),
-            Err(join) => Poll::Ready(Some(Err(join_error(join)))),
-        }
+    fn produce(&mut self) -> PgResult<Option<CopyDataBatch>> {
+        self.next_batch()
     }
 }
