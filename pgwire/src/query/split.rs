@@ -209,8 +209,18 @@ pub(crate) enum SavepointOp {
 }
 
 /// The savepoint statement `sql` is, with the savepoint's name as PostgreSQL folds it.
+///
+/// Runs after every statement that succeeds, so it looks at the first keyword (without
+/// allocating) before lexing anything.
 pub(crate) fn savepoint_op(sql: &str) -> Option<(SavepointOp, String)> {
     use crate::sql::lexer::{Lexer, RawKind};
+    let first = keywords(sql).next()?;
+    if !["savepoint", "release", "rollback", "abort"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
+    {
+        return None;
+    }
     let words: Vec<RawKind<'_>> = Lexer::new(sql)
         .take(6)
         .map_while(Result::ok)
