@@ -363,9 +363,6 @@ async fn handlers_see_sni_alpn_and_client_certificate() {
 #[test]
 fn direct_tls_with_psycopg() {
     let f = fixture();
-    let Some(python) = support::python() else {
-        return;
-    };
     let script = r#"
 import sys, psycopg
 if psycopg.pq.version() < 170000:
@@ -386,17 +383,14 @@ except psycopg.OperationalError as e:
     assert 'password authentication failed for user "alice"' in str(e), e
 print("OK")
 "#;
-    let out = Command::new(&python)
-        .args(["-c", script, &f.secure.port.to_string()])
-        .arg(&f.certs.ca)
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let port = f.secure.port.to_string();
+    let ca = f.certs.ca.to_str().expect("a UTF-8 temp path");
+    let Some(stdout) = support::run_python(&["-c", script, &port, ca]) else {
+        return;
+    };
     if stdout.starts_with("SKIP") {
         eprintln!("skipped: {stdout}");
         return;
     }
-    assert_eq!(stdout.trim(), "OK", "{stderr}");
+    assert_eq!(stdout.trim(), "OK");
 }

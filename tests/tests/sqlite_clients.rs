@@ -2,7 +2,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::OnceLock;
 
 use support::example::Example;
@@ -93,9 +92,6 @@ fn psql_gdesc_describes_without_running() {
 
 #[test]
 fn psycopg_create_insert_select() {
-    let Some(python) = support::python() else {
-        return;
-    };
     let script = r#"
 import datetime, sys
 import psycopg
@@ -131,23 +127,14 @@ with psycopg.connect(sys.argv[1]) as conn:
     assert user == "postgres" and version.startswith("PostgreSQL 15.0"), (user, version)
 print("ok")
 "#;
-    let out = Command::new(&python)
-        .args([
-            "-c",
-            script,
-            &format!(
-                "host=127.0.0.1 port={} user=postgres dbname=postgres",
-                server().port
-            ),
-        ])
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.trim() == "ok",
-        "psycopg script failed:\n{stdout}\n{stderr}"
+    let url = format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres",
+        server().port
     );
+    let Some(stdout) = support::run_python(&["-c", script, &url]) else {
+        return;
+    };
+    assert_eq!(stdout.trim(), "ok", "psycopg script");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
