@@ -270,6 +270,11 @@ impl Session {
         }
     }
 
+    /// Whether `name` (folded as PostgreSQL folds it) is an open savepoint of the block.
+    pub(crate) fn has_savepoint(&self, name: &str) -> bool {
+        self.savepoints.iter().any(|(n, _, _)| n == name)
+    }
+
     /// Drops the transaction's notifications and LISTEN/UNLISTEN (it rolled back).
     pub(crate) fn discard_notifications(&mut self) {
         self.savepoints.clear();

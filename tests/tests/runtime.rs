@@ -115,10 +115,37 @@ async fn transaction_status_follows_begin_errors_and_rollback() {
         ready(&query(&mut raw, "begin").await),
         TransactionStatus::InTransaction
     );
+    // The runtime warns of a BEGIN inside a block and a COMMIT/ROLLBACK outside one, before
+    // the command completes, for any handler (this one only returns the tags).
+    let msgs = query(&mut raw, "begin").await;
+    assert_warning(&msgs, "25001", "there is already a transaction in progress");
+    assert_eq!(msgs[1], BackendMessage::CommandComplete("BEGIN".into()));
+    assert_eq!(ready(&msgs), TransactionStatus::InTransaction);
     assert_eq!(
         ready(&query(&mut raw, "rollback").await),
         TransactionStatus::Idle
     );
+    for verb in ["commit", "rollback"] {
+        let msgs = query(&mut raw, verb).await;
+        assert_warning(&msgs, "25P01", "there is no transaction in progress");
+        let tag = verb.to_ascii_uppercase();
+        assert_eq!(
+            msgs[1],
+            BackendMessage::CommandComplete(tag.as_str().into())
+        );
+        assert_eq!(ready(&msgs), TransactionStatus::Idle);
+    }
+}
+
+fn assert_warning(msgs: &[BackendMessage], code: &str, message: &str) {
+    match &msgs[0] {
+        BackendMessage::NoticeResponse(f) => {
+            assert_eq!(f.get(b'S'), Some("WARNING"));
+            assert_eq!(f.get(b'C'), Some(code));
+            assert_eq!(f.get(b'M'), Some(message));
+        }
+        other => panic!("expected a warning first, got {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -61,10 +61,6 @@ pub(super) struct SqliteSession {
     implicit: bool,
 }
 
-fn warning(code: &'static str, msg: &str) -> PgError {
-    PgError::new(SqlState::from_code(code), msg).severity(Severity::Warning)
-}
-
 impl SqliteHandler {
     /// The session's state, opening its connection on first use.
     pub(super) fn state<'s>(&self, session: &'s mut Session) -> PgResult<&'s mut SqliteSession> {
@@ -189,12 +185,9 @@ impl SqliteHandler {
                     // BEGIN inside an implicit transaction makes it a transaction block.
                     return Ok(Response::Command(Tag::new("BEGIN")));
                 }
-                if status != TransactionStatus::Idle {
-                    session.notice(warning(
-                        "25001",
-                        "there is already a transaction in progress",
-                    ));
-                } else {
+                // Inside a block the runtime warns (25001), as it does (25P01) for a
+                // COMMIT or ROLLBACK outside one.
+                if status == TransactionStatus::Idle {
                     self.run_fixed(session, "BEGIN").await?;
                 }
                 Ok(Response::Command(Tag::new("BEGIN")))
@@ -203,7 +196,6 @@ impl SqliteHandler {
                 let commit = plan.kind == PlanKind::Commit;
                 let tag = Tag::new(if commit { "COMMIT" } else { "ROLLBACK" });
                 if status == TransactionStatus::Idle {
-                    session.notice(warning("25P01", "there is no transaction in progress"));
                     return Ok(Response::Command(tag));
                 }
                 if self.sqlite_autocommit(session).await? {

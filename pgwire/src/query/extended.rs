@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::response::RowSource;
-use super::simple::{QueryError, check_failed_transaction, finish_command, stream_rows};
+use super::simple::{QueryError, check_failed_transaction, complete, stream_rows};
 use super::split::TxVerb;
 use super::{Portal, QueryHandler, Response, Statement, Tag};
 use crate::codec::{self, BackendMessage, FrontendMessage, Target};
@@ -335,9 +335,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
                             return Ok(());
                         }
                         Response::Command(tag) => {
-                            let tag =
-                                finish_command(session, before, verb, state.portal.sql(), tag);
-                            io.conn.send_command_complete(&tag);
+                            let tag = complete(io, session, before, verb, state.portal.sql(), tag);
                             state.execution = Execution::Done(tag);
                             return Ok(());
                         }
@@ -345,9 +343,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
                         copy @ (Response::CopyIn(_) | Response::CopyOut(_)) => {
                             let tag =
                                 crate::copy::protocol::run(io, copy, &cancel, generation).await?;
-                            let tag =
-                                finish_command(session, before, verb, state.portal.sql(), tag);
-                            io.conn.send_command_complete(&tag);
+                            let tag = complete(io, session, before, verb, state.portal.sql(), tag);
                             state.execution = Execution::Done(tag);
                             return Ok(());
                         }
@@ -359,8 +355,7 @@ impl<St: Send + Sync + 'static> Extended<St> {
         if finished {
             let mut tag = tag;
             tag.set_rows(sent);
-            let tag = finish_command(session, before, verb, state.portal.sql(), tag);
-            io.conn.send_command_complete(&tag);
+            let tag = complete(io, session, before, verb, state.portal.sql(), tag);
             state.execution = Execution::Done(tag);
         } else {
             io.conn.send(&BackendMessage::PortalSuspended);

@@ -9,7 +9,7 @@ use super::split::{self, TxVerb};
 use super::{QueryHandler, Response, Tag};
 use crate::cancel::CancelToken;
 use crate::codec::{BackendMessage, TransactionStatus};
-use crate::error::{PgError, PgResult, SqlState};
+use crate::error::{PgError, PgResult, Severity, SqlState};
 use crate::server::connection::{ConnError, SessionIo};
 use crate::session::Session;
 use crate::types::{DataRow, Formats};
@@ -70,8 +70,7 @@ where
     match response {
         Response::Empty => io.conn.send(&BackendMessage::EmptyQueryResponse),
         Response::Command(tag) => {
-            let tag = finish_command(session, before, verb, stmt, tag);
-            io.conn.send_command_complete(&tag);
+            complete(io, session, before, verb, stmt, tag);
         }
         Response::Rows(rows) => {
             io.send_columns(Some(&rows.columns), &Formats::AllText);
@@ -81,13 +80,11 @@ where
                 .0;
             let mut tag = rows.tag.clone();
             tag.set_rows(sent);
-            let tag = finish_command(session, before, verb, stmt, tag);
-            io.conn.send_command_complete(&tag);
+            complete(io, session, before, verb, stmt, tag);
         }
         copy @ (Response::CopyIn(_) | Response::CopyOut(_)) => {
             let tag = crate::copy::protocol::run(io, copy, &cancel, generation).await?;
-            let tag = finish_command(session, before, verb, stmt, tag);
-            io.conn.send_command_complete(&tag);
+            complete(io, session, before, verb, stmt, tag);
         }
     }
     Ok(())
@@ -168,9 +165,44 @@ pub(crate) fn check_failed_transaction(session: &Session, verb: TxVerb) -> PgRes
     Ok(())
 }
 
-/// Updates the transaction status after `stmt` succeeded with `tag` (unless the handler set
-/// it), and returns the tag to send: COMMIT of a failed transaction reports ROLLBACK.
-pub(crate) fn finish_command(
+/// Completes `stmt`, which succeeded with `tag`: updates the transaction status (unless the
+/// handler set it) and the session's notifications and savepoints, then sends PostgreSQL's
+/// warning for a BEGIN inside a block (25001) or a COMMIT/ROLLBACK outside one (25P01) and
+/// the CommandComplete. Returns the tag sent: COMMIT of a failed transaction reports
+/// ROLLBACK.
+pub(crate) fn complete<S>(
+    io: &mut SessionIo<S>,
+    session: &mut Session,
+    before: TransactionStatus,
+    verb: TxVerb,
+    stmt: &str,
+    tag: Tag,
+) -> Tag
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let warning = match verb {
+        TxVerb::Begin if before != TransactionStatus::Idle => Some((
+            SqlState::ACTIVE_SQL_TRANSACTION,
+            "there is already a transaction in progress",
+        )),
+        TxVerb::Commit | TxVerb::Rollback if before == TransactionStatus::Idle => Some((
+            SqlState::NO_ACTIVE_SQL_TRANSACTION,
+            "there is no transaction in progress",
+        )),
+        _ => None,
+    };
+    if let Some((code, message)) = warning {
+        io.conn
+            .send_error(&PgError::new(code, message).severity(Severity::Warning));
+    }
+    let tag = update_transaction(session, before, verb, stmt, tag);
+    io.conn.send_command_complete(&tag);
+    tag
+}
+
+/// The bookkeeping half of [`complete`].
+fn update_transaction(
     session: &mut Session,
     before: TransactionStatus,
     verb: TxVerb,

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{Response, Tag, TxVerb};
 use crate::codec::TransactionStatus;
-use crate::error::{PgError, PgResult, Severity, SqlState};
+use crate::error::{PgError, PgResult, SqlState};
 use crate::session::Session;
 
 static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
@@ -90,13 +90,12 @@ impl<T: Clone + Send + Sync + 'static> Snapshots<T> {
         }
     }
 
-    /// Answers a transaction statement as PostgreSQL does: `BEGIN` takes the copy (a
-    /// warning, 25001, if a block is open), `COMMIT` publishes it (40001 if another session
-    /// committed a change since BEGIN; the runtime answers `ROLLBACK` for a failed block),
-    /// `ROLLBACK` drops it; `COMMIT`/`ROLLBACK` outside a block warn (25P01). Savepoints
+    /// Answers a transaction statement as PostgreSQL does: `BEGIN` takes the copy,
+    /// `COMMIT` publishes it (40001 if another session committed a change since BEGIN; the
+    /// runtime answers `ROLLBACK` for a failed block), `ROLLBACK` drops it. (The runtime
+    /// warns of a BEGIN inside a block, 25001, and a COMMIT/ROLLBACK outside one, 25P01.) Savepoints
     /// and prepared transactions are not supported (0A000); `verb` must not be `Other`.
     pub fn transaction(&self, session: &mut Session, verb: TxVerb) -> PgResult<Response> {
-        let warn = |code, msg| PgError::new(code, msg).severity(Severity::Warning);
         let open = session.get_mut::<Option<Block<T>>>().and_then(Option::take);
         let tag = match (verb, open) {
             (TxVerb::RollbackTo | TxVerb::Prepared, block) => {
@@ -121,15 +120,12 @@ impl<T: Clone + Send + Sync + 'static> Snapshots<T> {
                 }));
                 "BEGIN"
             }
+            // The runtime sends the warnings (25001, 25P01) for these two.
             (TxVerb::Begin, block) => {
                 session.insert(block);
-                let msg = "there is already a transaction in progress";
-                session.notice(warn(SqlState::ACTIVE_SQL_TRANSACTION, msg));
                 "BEGIN"
             }
             (verb, None) => {
-                let msg = "there is no transaction in progress";
-                session.notice(warn(SqlState::NO_ACTIVE_SQL_TRANSACTION, msg));
                 if verb == TxVerb::Commit {
                     "COMMIT"
                 } else {

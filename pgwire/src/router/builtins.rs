@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::codec::TransactionStatus;
-use crate::error::{PgError, PgResult, Severity, SqlState};
+use crate::error::{PgError, PgResult, SqlState};
 use crate::query::{Response, Tag};
 use crate::session::{REPORTED_PARAMETERS, Session};
 use crate::sql::lexer::{TokenKind, tokenize};
@@ -299,10 +299,6 @@ pub(crate) fn parse(sql: &str, key: &str) -> Option<Builtin> {
 /// The session's parameters as they were before the first `SET`, for `RESET`.
 struct Defaults(HashMap<String, String>);
 
-/// Open savepoints of the current transaction block.
-#[derive(Default)]
-struct Savepoints(Vec<String>);
-
 /// Values PostgreSQL 15 shows for settings a session does not report.
 fn extra_setting(name: &str, session: &Session) -> Option<String> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -412,10 +408,6 @@ fn datestyle(current: Option<&str>, value: &str) -> PgResult<String> {
     ))
 }
 
-fn warning(session: &Session, code: SqlState, message: &str) {
-    session.notice(PgError::new(code, message).severity(Severity::Warning));
-}
-
 fn not_in_block(what: &str) -> PgError {
     PgError::new(
         SqlState::NO_ACTIVE_SQL_TRANSACTION,
@@ -423,16 +415,16 @@ fn not_in_block(what: &str) -> PgError {
     )
 }
 
-fn savepoint_position(session: &Session, name: &str) -> PgResult<usize> {
-    session
-        .get::<Savepoints>()
-        .and_then(|s| s.0.iter().rposition(|n| n == name))
-        .ok_or_else(|| {
-            PgError::new(
-                SqlState::from_code("3B001"),
-                format!("savepoint \"{name}\" does not exist"),
-            )
-        })
+/// 3B001 unless `name` is an open savepoint (the runtime tracks them: it sets, releases
+/// and rolls back to them after a statement succeeds).
+fn check_savepoint(session: &Session, name: &str) -> PgResult<()> {
+    if session.has_savepoint(name) {
+        return Ok(());
+    }
+    Err(PgError::new(
+        SqlState::from_code("3B001"),
+        format!("savepoint \"{name}\" does not exist"),
+    ))
 }
 
 fn text_columns(names: &[&str], ty: Type) -> Arc<[Column]> {
@@ -516,40 +508,13 @@ impl Builtin {
                     .collect();
                 return rows(columns, formats, rows_, "SHOW");
             }
-            Builtin::Begin(tag) => {
-                if in_block {
-                    warning(
-                        session,
-                        SqlState::ACTIVE_SQL_TRANSACTION,
-                        "there is already a transaction in progress",
-                    );
-                } else {
-                    session.insert(Savepoints::default());
-                }
-                Tag::new(*tag)
-            }
-            Builtin::Commit | Builtin::Rollback => {
-                if !in_block {
-                    warning(
-                        session,
-                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
-                        "there is no transaction in progress",
-                    );
-                }
-                session.insert(Savepoints::default());
-                Tag::new(if *self == Builtin::Commit {
-                    "COMMIT"
-                } else {
-                    "ROLLBACK"
-                })
-            }
-            Builtin::Savepoint(name) => {
+            // The runtime warns of a BEGIN inside a block and a COMMIT/ROLLBACK outside one.
+            Builtin::Begin(tag) => Tag::new(*tag),
+            Builtin::Commit => Tag::new("COMMIT"),
+            Builtin::Rollback => Tag::new("ROLLBACK"),
+            Builtin::Savepoint(_) => {
                 if !in_block {
                     return Err(not_in_block("SAVEPOINT"));
-                }
-                match session.get_mut::<Savepoints>() {
-                    Some(s) => s.0.push(name.clone()),
-                    None => session.insert(Savepoints(vec![name.clone()])),
                 }
                 Tag::new("SAVEPOINT")
             }
@@ -557,20 +522,14 @@ impl Builtin {
                 if !in_block {
                     return Err(not_in_block("RELEASE SAVEPOINT"));
                 }
-                let at = savepoint_position(session, name)?;
-                if let Some(s) = session.get_mut::<Savepoints>() {
-                    s.0.truncate(at);
-                }
+                check_savepoint(session, name)?;
                 Tag::new("RELEASE")
             }
             Builtin::RollbackTo(name) => {
                 if !in_block {
                     return Err(not_in_block("ROLLBACK TO SAVEPOINT"));
                 }
-                let at = savepoint_position(session, name)?;
-                if let Some(s) = session.get_mut::<Savepoints>() {
-                    s.0.truncate(at + 1);
-                }
+                check_savepoint(session, name)?;
                 Tag::new("ROLLBACK")
             }
             Builtin::DiscardAll => {
