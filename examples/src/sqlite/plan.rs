@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use pgwire::Tag;
 use pgwire::copy::CopyStatement;
 use pgwire::error::{PgError, SqlState};
 use pgwire::types::{Column, Type};
@@ -13,21 +14,6 @@ use super::session::{SchemaLookup, SessionDb};
 use super::settings::{self, Command};
 use super::translate;
 use super::types::{self, ColKind, PgTy};
-
-/// The command tag a statement completes with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verb {
-    /// `SELECT n`
-    Select,
-    /// `INSERT 0 n`
-    Insert,
-    /// `UPDATE n`
-    Update,
-    /// `DELETE n`
-    Delete,
-    /// A fixed tag (`CREATE TABLE`, `BEGIN`).
-    Other(String),
-}
 
 /// What running the statement means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +45,8 @@ pub struct Plan {
     pub(crate) kind: PlanKind,
     /// The SQL given to SQLite (the cache key for its prepared statements).
     pub(crate) sql: Arc<str>,
-    pub(crate) verb: Verb,
+    /// The command tag it completes with (the row count is set when it runs).
+    pub(crate) tag: Tag,
     pub(crate) columns: Option<Arc<[Column]>>,
     pub(crate) kinds: Arc<[ColKind]>,
     /// Columns whose type nothing told (sent as text; the simple protocol types them from
@@ -76,12 +63,12 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn fixed(kind: PlanKind, sql: &str, verb: Verb, columns: Option<Vec<Column>>) -> Plan {
+    fn fixed(kind: PlanKind, sql: &str, tag: Tag, columns: Option<Vec<Column>>) -> Plan {
         let n = columns.as_ref().map_or(0, Vec::len);
         Plan {
             kind,
             sql: Arc::from(sql),
-            verb,
+            tag,
             columns: columns.map(Into::into),
             kinds: vec![ColKind::Text; n].into(),
             untyped: vec![false; n].into(),
@@ -120,55 +107,12 @@ fn words(src: &str, toks: &[Token], n: usize) -> Vec<String> {
         .collect()
 }
 
-/// The verb of a SQL statement, from its first keywords (for WITH, the first top-level
-/// SELECT/INSERT/UPDATE/DELETE after the common table expressions).
-fn verb(src: &str, toks: &[Token]) -> Verb {
-    let w = words(src, toks, 6);
-    let first = w.first().map(String::as_str).unwrap_or("");
-    let main = if first == "with" {
-        let mut depth = 0;
-        let mut found = "select".to_owned();
-        for t in toks.iter().filter(|t| !t.is_trivia()) {
-            match t.kind {
-                Kind::Punct(b'(') => depth += 1,
-                Kind::Punct(b')') => depth -= 1,
-                Kind::Word if depth == 0 => {
-                    let x = t.text(src).to_ascii_lowercase();
-                    if matches!(
-                        x.as_str(),
-                        "select" | "insert" | "update" | "delete" | "values"
-                    ) {
-                        found = x;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        found
-    } else {
-        first.to_owned()
-    };
-    match main.as_str() {
-        "select" | "values" | "table" => Verb::Select,
-        "insert" | "replace" => Verb::Insert,
-        "update" => Verb::Update,
-        "delete" => Verb::Delete,
-        "create" | "drop" | "alter" => {
-            let object = w
-                .iter()
-                .skip(1)
-                .find(|x| {
-                    !matches!(
-                        x.as_str(),
-                        "or" | "replace" | "temp" | "temporary" | "unique" | "virtual" | "unlogged"
-                    )
-                })
-                .map(|x| x.to_ascii_uppercase())
-                .unwrap_or_default();
-            Verb::Other(format!("{} {object}", main.to_ascii_uppercase()))
-        }
-        other => Verb::Other(other.to_ascii_uppercase()),
+/// The command tag of a SQL statement, as PostgreSQL words it; SQLite's `REPLACE INTO`
+/// completes as the INSERT it is.
+fn tag_of(src: &str, toks: &[Token]) -> Tag {
+    match words(src, toks, 1).first().map(String::as_str) {
+        Some("replace") => Tag::insert(0),
+        _ => Tag::for_statement(src, 0),
     }
 }
 
@@ -182,15 +126,10 @@ fn syntax(msg: impl Into<String>) -> PgError {
 pub fn classify(sql: &str, toks: &[Token]) -> Result<Option<Plan>, PgError> {
     let w = words(sql, toks, 4);
     let Some(first) = w.first() else {
-        return Ok(Some(Plan::fixed(
-            PlanKind::Empty,
-            "",
-            Verb::Other(String::new()),
-            None,
-        )));
+        return Ok(Some(Plan::fixed(PlanKind::Empty, "", Tag::new(""), None)));
     };
     let word = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
-    let tag = |t: &str| Verb::Other(t.to_owned());
+    let tag = |t: &'static str| Tag::new(t);
     let plan = match first.as_str() {
         "begin" | "start" => Plan::fixed(PlanKind::Begin, "BEGIN", tag("BEGIN"), None),
         "commit" | "end" => Plan::fixed(PlanKind::Commit, "COMMIT", tag("COMMIT"), None),
@@ -271,7 +210,7 @@ pub fn classify(sql: &str, toks: &[Token]) -> Result<Option<Plan>, PgError> {
         "listen" | "unlisten" | "notify" => Plan::fixed(
             PlanKind::Notify,
             sql,
-            tag(&first.to_ascii_uppercase()),
+            Tag::new(first.to_ascii_uppercase()),
             None,
         ),
         "copy" => {
@@ -326,25 +265,20 @@ pub fn prepare_sql(
     sql: &str,
     toks: &[Token],
 ) -> Result<Plan, ExecError> {
-    let (sqlite_sql, verb) = match truncate(sql, toks) {
+    let (sqlite_sql, tag) = match truncate(sql, toks) {
         Some(delete) => (
             translate::Translated {
                 sql: delete,
                 param_hints: Vec::new(),
             },
-            Verb::Other("TRUNCATE TABLE".into()),
+            Tag::new("TRUNCATE TABLE"),
         ),
-        None => (translate::translate(sql, toks)?, verb(sql, toks)),
+        None => (translate::translate(sql, toks)?, tag_of(sql, toks)),
     };
     let key: Arc<str> = Arc::from(sqlite_sql.sql.as_str());
     let (stmt, tail) = db.raw().prepare(&key)?;
     let Some(stmt) = stmt else {
-        return Ok(Plan::fixed(
-            PlanKind::Empty,
-            "",
-            Verb::Other(String::new()),
-            None,
-        ));
+        return Ok(Plan::fixed(PlanKind::Empty, "", Tag::new(""), None));
     };
     if !only_trivia(&key[tail..]) {
         drop(stmt);
@@ -402,11 +336,13 @@ pub fn prepare_sql(
                 .map_or(Type::TEXT, |t| t.ty)
         })
         .collect();
-    let ddl = matches!(&verb, Verb::Other(v) if v.starts_with("CREATE") || v.starts_with("DROP") || v.starts_with("ALTER"));
+    let ddl = ["CREATE", "DROP", "ALTER"]
+        .iter()
+        .any(|verb| tag.command().starts_with(verb));
     Ok(Plan {
         kind: PlanKind::Sql,
         sql: key,
-        verb,
+        tag,
         columns: (ncols > 0).then(|| columns.into()),
         kinds: kinds.into(),
         untyped: untyped.into(),
@@ -422,30 +358,20 @@ pub fn prepare_sql(
 mod tests {
     use super::*;
 
-    fn v(s: &str) -> Verb {
-        verb(s, &lex::tokenize(s))
-    }
-
     #[test]
-    fn verbs() {
-        assert_eq!(v("select 1"), Verb::Select);
+    fn tags() {
+        let t = |s: &str| tag_of(s, &lex::tokenize(s)).to_string();
+        assert_eq!(t("select 1"), "SELECT 0");
         assert_eq!(
-            v("with x as (select 1) insert into t select * from x"),
-            Verb::Insert
+            t("with x as (select 1) insert into t select * from x"),
+            "INSERT 0 0"
         );
-        assert_eq!(
-            v("CREATE TEMP TABLE t (a int)"),
-            Verb::Other("CREATE TABLE".into())
-        );
-        assert_eq!(
-            v("create unique index i on t(a)"),
-            Verb::Other("CREATE INDEX".into())
-        );
-        assert_eq!(
-            v("drop table if exists t"),
-            Verb::Other("DROP TABLE".into())
-        );
-        assert_eq!(v("pragma foo"), Verb::Other("PRAGMA".into()));
+        assert_eq!(t("replace into t values (1)"), "INSERT 0 0");
+        assert_eq!(t("CREATE TEMP TABLE t (a int)"), "CREATE TABLE");
+        assert_eq!(t("create virtual table t using fts5(a)"), "CREATE TABLE");
+        assert_eq!(t("create unique index i on t(a)"), "CREATE INDEX");
+        assert_eq!(t("drop table if exists t"), "DROP TABLE");
+        assert_eq!(t("pragma foo"), "PRAGMA");
     }
 
     #[test]
@@ -613,7 +539,7 @@ mod fuzz {
             let _ = settings::parse(&sql, &toks);
             let _ = classify(&sql, &toks);
             let _ = truncate(&sql, &toks);
-            let _ = verb(&sql, &toks);
+            let _ = tag_of(&sql, &toks);
         }
     }
 }

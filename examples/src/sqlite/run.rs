@@ -12,7 +12,7 @@ use rusqlite::ffi;
 use super::exec::{self, ExecError, FIRST_BATCH, Limits, NEXT_BATCH};
 use super::handler::SqliteHandler;
 use super::params;
-use super::plan::{Plan, PlanKind, Verb};
+use super::plan::{Plan, PlanKind};
 use super::session::SessionDb;
 use super::stream;
 
@@ -131,14 +131,11 @@ fn refine(columns: &Arc<[Column]>, untyped: &[bool], first_row: &[i32]) -> Arc<[
         .into()
 }
 
-fn tag_for(verb: &Verb, changes: u64) -> Tag {
-    match verb {
-        Verb::Select => Tag::select(changes),
-        Verb::Insert => Tag::insert(changes),
-        Verb::Update => Tag::update(changes),
-        Verb::Delete => Tag::delete(changes),
-        Verb::Other(t) => Tag::new(t.clone()),
-    }
+/// The plan's tag with the rows the statement returned or changed.
+fn tag_for(plan: &Plan, changes: u64) -> Tag {
+    let mut tag = plan.tag.clone();
+    tag.set_rows(changes);
+    tag
 }
 
 impl SqliteHandler {
@@ -228,11 +225,11 @@ impl SqliteHandler {
                 first_row,
             } => {
                 if plan.columns.is_none() {
-                    Response::Command(tag_for(&plan.verb, changes))
+                    Response::Command(tag_for(plan, changes))
                 } else {
                     Response::Rows(
                         RowStream::new(refine_cols(&first_row), fstream::iter([Ok(rows)]))
-                            .with_tag(tag_for(&plan.verb, 0)),
+                            .with_tag(tag_for(plan, 0)),
                     )
                 }
             }
@@ -245,7 +242,7 @@ impl SqliteHandler {
                     refine_cols(&first_row),
                     stream::CursorBatches::stream(shared, id, limits, rows),
                 )
-                .with_tag(tag_for(&plan.verb, 0)),
+                .with_tag(tag_for(plan, 0)),
             ),
         })
     }
@@ -255,7 +252,7 @@ impl SqliteHandler {
         let plan = Arc::new(Plan {
             kind: PlanKind::Sql,
             sql: Arc::from(sql),
-            verb: Verb::Other(String::new()),
+            tag: Tag::new(""),
             columns: None,
             kinds: Arc::from(Vec::new()),
             untyped: Arc::from(Vec::new()),

@@ -134,6 +134,7 @@ impl Tag {
             "unlogged",
             "global",
             "local",
+            "virtual", // SQLite's CREATE VIRTUAL TABLE
         ];
         let object = words.find(|w| !MODIFIERS.iter().any(|m| is(w, m)));
         let mut tag = format!("{first} {}", object.unwrap_or(""));
