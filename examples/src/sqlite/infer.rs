@@ -596,9 +596,11 @@ impl<S: Schema> Ctx<'_, S> {
             return (None, qm);
         }
         let base = self.depth[a];
-        // A cast applied to the whole expression: `operand :: type`.
+        // A cast applied to the whole expression: `operand :: type` (`::` binds tighter than
+        // any operator, so `a + b::int` is not one).
         if let Some((c, ty_text)) = self.cast_at(a, e) {
-            if self.type_span(c + 1) >= e {
+            let operator = (a + 1..c).any(|k| self.depth[k] == base && self.op(k).is_some());
+            if self.type_span(c + 1) >= e && !operator {
                 let ty = types::pg_type_named(&ty_text);
                 let (_, inner) = self.expr(a, c, params);
                 let name = match inner {
@@ -610,6 +612,13 @@ impl<S: Schema> Ctx<'_, S> {
         }
         let n = e - a;
         let t0 = self.sig[a];
+        // `( expr )`, not a subquery.
+        if t0.kind == Kind::Punct(b'(')
+            && self.close_of(a) == e - 1
+            && !self.is_word(a + 1, "select")
+        {
+            return (self.expr(a + 1, e - 1, params).0, qm);
+        }
         if n == 1 {
             return match t0.kind {
                 Kind::Param(p) => (
@@ -711,7 +720,40 @@ impl<S: Schema> Ctx<'_, S> {
         if concat {
             return (pg(Type::TEXT), qm);
         }
-        (None, qm)
+        (self.arithmetic(a, e, params), qm)
+    }
+
+    /// The type of `[a, e)` if it is arithmetic on numbers (`price * qty`, `count(*) + 1`),
+    /// split at its last top-level binary operator of the lowest precedence.
+    fn arithmetic(&mut self, a: usize, e: usize, params: &[Option<PgTy>]) -> Option<PgTy> {
+        let base = self.depth[a];
+        let binary = |k: usize| {
+            k > a
+                && self.depth[k] == base
+                && !matches!(
+                    self.kind(k - 1),
+                    Some(Kind::Op) | Some(Kind::Punct(b'(' | b','))
+                )
+        };
+        let split = ["+-", "*/%"].iter().find_map(|ops| {
+            (a + 1..e - 1)
+                .rev()
+                .find(|&k| binary(k) && self.op(k).is_some_and(|o| o.len() == 1 && ops.contains(o)))
+        })?;
+        let left = self.operand_type(a, split, params)?;
+        let right = self.operand_type(split + 1, e, params)?;
+        numeric_result(&left.ty, &right.ty).and_then(pg)
+    }
+
+    /// An arithmetic operand's type: a column's declared type, or what the expression says.
+    fn operand_type(&mut self, a: usize, e: usize, params: &[Option<PgTy>]) -> Option<PgTy> {
+        match e - a {
+            1 if matches!(self.kind(a), Some(Kind::Word | Kind::QuotedIdent)) => {
+                self.resolve(self.colref_after(a))
+            }
+            3 if self.kind(a + 1) == Some(Kind::Punct(b'.')) => self.resolve(self.colref_after(a)),
+            _ => self.expr(a, e, params).0,
+        }
     }
 
     /// The type and name of `f(args)` with arguments `[a, b)`.
@@ -782,6 +824,26 @@ impl<S: Schema> Ctx<'_, S> {
         };
         (ty, name)
     }
+}
+
+/// The type PostgreSQL gives `l op r` for numbers: float4 only with float4, float8 with any
+/// other float, numeric with numeric, else the wider integer.
+fn numeric_result(l: &Type, r: &Type) -> Option<Type> {
+    let rank = |t: &Type| match *t {
+        Type::INT2 => Some(0),
+        Type::INT4 => Some(1),
+        Type::INT8 => Some(2),
+        Type::NUMERIC => Some(3),
+        Type::FLOAT4 => Some(4),
+        Type::FLOAT8 => Some(5),
+        _ => None,
+    };
+    let (a, b) = (rank(l)?, rank(r)?);
+    Some(match (a, b) {
+        (4, 4) => Type::FLOAT4,
+        _ if a >= 4 || b >= 4 => Type::FLOAT8,
+        _ => [Type::INT2, Type::INT4, Type::INT8, Type::NUMERIC][a.max(b)].clone(),
+    })
 }
 
 fn number_type(text: &str) -> Option<PgTy> {
@@ -999,6 +1061,27 @@ mod tests {
                 (Some(Type::INT8), q("row_number")),
             ]
         );
+        // Arithmetic gets PostgreSQL's result type, with columns' declared types.
+        assert_eq!(
+            items(
+                "select 1 + 1, 1 + 1.5, count(*) + 1, 2 * (1::int8), 1::int4 + 1::float4, \
+                 -1 - -2, u.id * t_id, score / 2, 7 % 2::int2, id = 1::int8, name || 1 from t, u"
+            ),
+            vec![
+                (Some(Type::INT4), q("?column?")),
+                (Some(Type::NUMERIC), q("?column?")),
+                (Some(Type::INT8), q("?column?")),
+                (Some(Type::INT8), q("?column?")),
+                (Some(Type::FLOAT8), q("?column?")),
+                (Some(Type::INT4), q("?column?")),
+                (Some(Type::INT8), q("?column?")),
+                (Some(Type::FLOAT8), q("?column?")),
+                (Some(Type::INT4), q("?column?")),
+                (Some(Type::BOOL), q("?column?")),
+                (Some(Type::TEXT), q("?column?")),
+            ]
+        );
+        assert_eq!(items("select at + 1 from u"), vec![(None, q("?column?"))]);
         assert!(run("select * from t").items.is_none());
         assert_eq!(
             items("insert into t (name) values ('x') returning id, 1"),
