@@ -131,8 +131,10 @@ fn psql_ctrl_c_cancels_the_running_statement() {
 #[test]
 fn asyncpg_timeout_cancels_and_the_connection_goes_on() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sqlite_cancel.py");
+    // Start the server (and build it if needed) before the clock does.
+    let port = server().port.to_string();
     let started = Instant::now();
-    let Some(stdout) = support::run_python(&[script, &server().port.to_string()]) else {
+    let Some(stdout) = support::run_python(&[script, &port]) else {
         return;
     };
     let elapsed = started.elapsed();

@@ -344,6 +344,21 @@ async fn copy_into_a_database_file() {
         e.as_db_error().unwrap().where_(),
         Some("COPY ft, line 2, column id: \"1x\"")
     );
+    // Floats are read as float8in reads them: overflow is an error, not Infinity.
+    client
+        .batch_execute("CREATE TABLE fl (x float8)")
+        .await
+        .unwrap();
+    let e = copy_in(&client, "COPY fl FROM STDIN", b"1.5\n1e999\n")
+        .await
+        .unwrap_err();
+    let db = e.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "22003");
+    assert_eq!(
+        db.message(),
+        "\"1e999\" is out of range for type double precision"
+    );
+    assert_eq!(db.where_(), Some("COPY fl, line 2, column x: \"1e999\""));
     assert!(copy_out(&client, "COPY ft TO STDOUT").await == text);
     // The COPY's connection checkpoints automatically again afterwards.
     let rows = support::simple_rows(

@@ -406,6 +406,70 @@ async fn errors_carry_postgres_sqlstates() {
         e.as_db_error().unwrap().message(),
         "relation \"missing\" does not exist"
     );
+    // Casts read and range-check as PostgreSQL's input functions do (SQLite's CAST would
+    // give 0 and Infinity), in both protocols; messages as PostgreSQL 15 words them.
+    let casts = [
+        (
+            "SELECT 'x'::float8",
+            "22P02",
+            "invalid input syntax for type double precision: \"x\"",
+        ),
+        (
+            "SELECT '1e999'::float8",
+            "22003",
+            "\"1e999\" is out of range for type double precision",
+        ),
+        (
+            "SELECT '1e39'::float4",
+            "22003",
+            "\"1e39\" is out of range for type real",
+        ),
+        (
+            "SELECT 'abc'::int",
+            "22P02",
+            "invalid input syntax for type integer: \"abc\"",
+        ),
+        (
+            "SELECT '99999999999'::int",
+            "22003",
+            "value \"99999999999\" is out of range for type integer",
+        ),
+        ("SELECT 99999999999::int", "22003", "integer out of range"),
+        ("SELECT 40000::smallint", "22003", "smallint out of range"),
+        ("SELECT 1e20::int8", "22003", "bigint out of range"),
+        (
+            "SELECT CAST('x' AS integer)",
+            "22P02",
+            "invalid input syntax for type integer: \"x\"",
+        ),
+        (
+            "SELECT pg_notify(1, 2)",
+            "42883",
+            "function pg_notify(integer, integer) does not exist",
+        ),
+    ];
+    for (sql, want, message) in casts {
+        for e in [
+            c.simple_query(sql).await.unwrap_err(),
+            c.query(sql, &[]).await.unwrap_err(),
+        ] {
+            let db = e.as_db_error().unwrap();
+            assert_eq!((db.code().code(), db.message()), (want, message), "{sql}");
+        }
+    }
+    let row = c
+        .query_one(
+            "SELECT 2.5::int, (-2.5)::int, ' 42 '::int8, 1::float4, '1.5'::float8, CAST(' 7' AS bigint) + 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 3);
+    assert_eq!(row.get::<_, i32>(1), -3);
+    assert_eq!(row.get::<_, i64>(2), 42);
+    assert_eq!(row.get::<_, f32>(3), 1.0);
+    assert_eq!(row.get::<_, f64>(4), 1.5);
+    assert_eq!(row.get::<_, i64>(5), 8);
 }
 
 #[tokio::test]
@@ -579,7 +643,8 @@ async fn schema_changes_replan_like_postgres() {
 async fn simple_protocol_types_expressions_from_the_first_row() {
     let mut raw = Raw::startup(server().port, "alice").await;
     raw.send(&[FrontendMessage::Query(Query {
-        sql: "SELECT 1 + 1, 2.5 * 2, upper('a') || 'b', x'01ff', NULL".into(),
+        sql: "SELECT 1 + 1, 2.5 * 2, CASE WHEN true THEN 1 END, upper('a') || 'b', x'01ff', NULL"
+            .into(),
     })])
     .await;
     let msgs = raw.until_ready().await;
@@ -591,7 +656,9 @@ async fn simple_protocol_types_expressions_from_the_first_row() {
         })
         .expect("RowDescription");
     let oids: Vec<u32> = fields.iter().map(|f| f.type_oid).collect();
-    assert_eq!(oids, vec![20, 701, 25, 17, 25]);
+    // Arithmetic is typed from the SQL as PostgreSQL types it (int4, numeric); what nothing
+    // types (the CASE, the blob literal) is typed from the first row.
+    assert_eq!(oids, vec![23, 1700, 20, 25, 17, 25]);
     let row = msgs
         .iter()
         .find_map(|m| match m {
@@ -605,6 +672,7 @@ async fn simple_protocol_types_expressions_from_the_first_row() {
         vec![
             Some(&b"2"[..]),
             Some(&b"5"[..]),
+            Some(&b"1"[..]),
             Some(&b"Ab"[..]),
             Some(&b"\\x01ff"[..]),
             None

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
+use pgwire::error::PgError;
 use pgwire::notify::Notifier;
+use pgwire::types::{FromPgValue, Type};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Error, Result};
@@ -42,6 +44,73 @@ pub fn version() -> String {
 /// An error with a SQLSTATE that [`super::errors`] recognizes (`pgwire:22P02:message`).
 fn pg_error(code: &str, msg: impl std::fmt::Display) -> Error {
     Error::UserFunctionError(format!("pgwire:{code}:{msg}").into())
+}
+
+fn from_pg(e: PgError) -> Error {
+    pg_error(e.code.code(), &e.message)
+}
+
+/// `x::int2|int4|int8`: text is read as int4in reads it, floats are rounded, and a value out
+/// of the type's range is 22003, as in PostgreSQL.
+fn to_int(ty: &Type, v: ValueRef<'_>) -> Result<Option<i64>> {
+    let (min, max, word) = match *ty {
+        Type::INT2 => (i64::from(i16::MIN), i64::from(i16::MAX), "smallint"),
+        Type::INT4 => (i64::from(i32::MIN), i64::from(i32::MAX), "integer"),
+        _ => (i64::MIN, i64::MAX, "bigint"),
+    };
+    let out_of_range = || pg_error("22003", format!("{word} out of range"));
+    match v {
+        ValueRef::Null => Ok(None),
+        ValueRef::Integer(i) if (min..=max).contains(&i) => Ok(Some(i)),
+        ValueRef::Integer(_) => Err(out_of_range()),
+        ValueRef::Real(r) => {
+            let r = r.round();
+            // `max as f64` rounds up to 2^63 for bigint: the bound is exclusive.
+            if r.is_finite() && r >= min as f64 && r < max as f64 + 1.0 {
+                Ok(Some(r as i64))
+            } else {
+                Err(out_of_range())
+            }
+        }
+        ValueRef::Text(t) => match *ty {
+            Type::INT2 => i16::from_text(ty, t).map(i64::from),
+            Type::INT4 => i32::from_text(ty, t).map(i64::from),
+            _ => i64::from_text(ty, t),
+        }
+        .map(Some)
+        .map_err(from_pg),
+        ValueRef::Blob(_) => Err(pg_error(
+            "42846",
+            format!("cannot cast type bytea to {word}"),
+        )),
+    }
+}
+
+/// `x::float4|float8`: text is read as float8in reads it (`'1e999'` is 22003, `'x'` 22P02).
+fn to_float(ty: &Type, v: ValueRef<'_>) -> Result<Option<f64>> {
+    let real = *ty == Type::FLOAT4;
+    let v = match v {
+        ValueRef::Null => return Ok(None),
+        ValueRef::Integer(i) => i as f64,
+        ValueRef::Real(r) => r,
+        ValueRef::Text(t) if real => f64::from(f32::from_text(ty, t).map_err(from_pg)?),
+        ValueRef::Text(t) => f64::from_text(ty, t).map_err(from_pg)?,
+        ValueRef::Blob(_) => {
+            let word = if real { "real" } else { "double precision" };
+            return Err(pg_error(
+                "42846",
+                format!("cannot cast type bytea to {word}"),
+            ));
+        }
+    };
+    if !real {
+        return Ok(Some(v));
+    }
+    let narrow = v as f32;
+    if narrow.is_infinite() && v.is_finite() {
+        return Err(pg_error("22003", "value out of range: overflow"));
+    }
+    Ok(Some(f64::from(narrow)))
 }
 
 fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
@@ -117,12 +186,27 @@ pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
     })?;
     let notifier = info.notifier.clone();
     conn.create_scalar_function("pg_notify", 2, volatile, move |ctx| {
+        // pg_notify(text, text): a number or bytea finds no function, as in PostgreSQL.
+        let args = [ctx.get_raw(0), ctx.get_raw(1)];
+        if args
+            .iter()
+            .any(|a| !matches!(a, ValueRef::Null | ValueRef::Text(_)))
+        {
+            let [a, b] = args.map(|a| match a {
+                ValueRef::Integer(_) => "integer",
+                ValueRef::Real(_) => "numeric",
+                ValueRef::Blob(_) => "bytea",
+                ValueRef::Null | ValueRef::Text(_) => "unknown",
+            });
+            return Err(pg_error(
+                "42883",
+                format!("function pg_notify({a}, {b}) does not exist"),
+            ));
+        }
         // PostgreSQL reads a NULL channel or payload as the empty string.
         let channel = text_arg(ctx, 0).unwrap_or_default();
         let payload = text_arg(ctx, 1).unwrap_or_default();
-        notifier
-            .notify(&channel, &payload)
-            .map_err(|e| pg_error(e.code.code(), &e.message))?;
+        notifier.notify(&channel, &payload).map_err(from_pg)?;
         Ok(String::new())
     })?;
     conn.create_scalar_function("pgwire_bool", 1, pure, |ctx| {
@@ -144,6 +228,19 @@ pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
             },
         })
     })?;
+    for (name, ty) in [
+        ("pgwire_int2", Type::INT2),
+        ("pgwire_int4", Type::INT4),
+        ("pgwire_int8", Type::INT8),
+    ] {
+        conn.create_scalar_function(name, 1, pure, move |ctx| to_int(&ty, ctx.get_raw(0)))?;
+    }
+    for (name, ty) in [
+        ("pgwire_float4", Type::FLOAT4),
+        ("pgwire_float8", Type::FLOAT8),
+    ] {
+        conn.create_scalar_function(name, 1, pure, move |ctx| to_float(&ty, ctx.get_raw(0)))?;
+    }
     conn.create_scalar_function("pgwire_bytea", 1, pure, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => Value::Null,

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use pgwire::error::{PgError, PgResult, SqlState};
-use pgwire::types::{Format, Params, Type};
+use pgwire::types::{Format, FromPgValue, Params, Type};
 
-use super::encode::{decode_bytea_hex, parse_bool, parse_float, parse_uuid, put_uuid};
+use super::encode::{decode_bytea_hex, parse_float, parse_uuid, put_uuid};
 use super::numeric;
 use super::raw::Stmt;
 
@@ -99,16 +99,15 @@ fn epoch() -> chrono::NaiveDateTime {
 /// Reads the text form of a value of type `ty` (PostgreSQL's input rules and errors).
 #[inline]
 pub fn decode_text<'a>(ty: &Type, raw: &'a [u8]) -> PgResult<Bound<'a>> {
+    // Numbers and booleans are read by the runtime's input functions, which reject and
+    // range-check as int4in, float8in and boolin do (22P02, 22003).
     Ok(match *ty {
-        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => Bound::Int(
-            utf8(raw)?
-                .trim()
-                .parse()
-                .map_err(|_| invalid_text(ty, raw))?,
-        ),
-        Type::FLOAT4 | Type::FLOAT8 => {
-            Bound::Real(parse_float(raw).ok_or_else(|| invalid_text(ty, raw))?)
-        }
+        Type::INT2 => Bound::Int(i16::from_text(ty, raw)?.into()),
+        Type::INT4 => Bound::Int(i32::from_text(ty, raw)?.into()),
+        Type::INT8 => Bound::Int(i64::from_text(ty, raw)?),
+        Type::OID => Bound::Int(u32::from_text(ty, raw)?.into()),
+        Type::FLOAT4 => Bound::Real(f32::from_text(ty, raw)?.into()),
+        Type::FLOAT8 => Bound::Real(f64::from_text(ty, raw)?),
         Type::NUMERIC => {
             let s = utf8(raw)?.trim();
             match s.parse::<i64>() {
@@ -116,9 +115,7 @@ pub fn decode_text<'a>(ty: &Type, raw: &'a [u8]) -> PgResult<Bound<'a>> {
                 Err(_) => Bound::Real(parse_float(raw).ok_or_else(|| invalid_text(ty, raw))?),
             }
         }
-        Type::BOOL => Bound::Int(i64::from(
-            parse_bool(raw).ok_or_else(|| invalid_text(ty, raw))?,
-        )),
+        Type::BOOL => Bound::Int(i64::from(bool::from_text(ty, raw)?)),
         Type::BYTEA => match decode_bytea_hex(raw) {
             Some(b) => Bound::OwnedBlob(b),
             None if raw.starts_with(b"\\x") => return Err(invalid_text(ty, raw)),

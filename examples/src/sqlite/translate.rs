@@ -4,7 +4,8 @@
 //! - `$n` → `?n` (numbered parameters bind by position);
 //! - `expr::type`, `type 'literal'` and `CAST(x AS type)` → `CAST(x AS <sqlite type>)`,
 //!   choosing a target whose affinity keeps the value (`::date` casts to TEXT), with
-//!   `pgwire_bool(x)`/`pgwire_bytea(x)` for `bool`/`bytea`;
+//!   `pgwire_bool(x)`/`pgwire_bytea(x)` for `bool`/`bytea` and `pgwire_int4(x)`,
+//!   `pgwire_float8(x)`… for numbers (they reject and range-check as PostgreSQL does);
 //! - `current_user`, `session_user`, `current_schema`, … → function calls;
 //! - `E'…'` and `$$…$$` strings → standard literals; `ILIKE` → `LIKE` (SQLite's LIKE
 //!   already ignores ASCII case); `pg_catalog.` qualifiers dropped;
@@ -126,7 +127,9 @@ struct Frame {
     call_start: Option<usize>,
     close_extra: bool,
     cast_start: Option<usize>,
-    bool_cast: Option<(usize, usize)>,
+    /// `CAST(x AS t)` whose type has a helper: the operand's range in the output, and the
+    /// helper the whole CAST becomes at its `)`.
+    helper_cast: Option<(usize, usize, &'static str)>,
 }
 
 struct Rewriter<'a> {
@@ -248,9 +251,10 @@ impl<'a> Rewriter<'a> {
     /// `CAST(operand AS …)` (or a helper call) for type `name`.
     fn cast_text(operand: &str, name: &str) -> String {
         match types::pg_type_named(name) {
-            Some(t) if t.ty == pgwire::types::Type::BOOL => format!("pgwire_bool({operand})"),
-            Some(t) if t.ty == pgwire::types::Type::BYTEA => format!("pgwire_bytea({operand})"),
-            Some(t) => format!("CAST({operand} AS {})", types::sqlite_cast_target(&t.ty)),
+            Some(t) => match types::cast_helper(&t.ty) {
+                Some(helper) => format!("{helper}({operand})"),
+                None => format!("CAST({operand} AS {})", types::sqlite_cast_target(&t.ty)),
+            },
             None if name.ends_with("[]") => operand.to_owned(),
             None => format!("CAST({operand} AS TEXT)"),
         }
@@ -415,7 +419,7 @@ impl<'a> Rewriter<'a> {
                         call_start: if call { self.prim } else { None },
                         close_extra,
                         cast_start,
-                        bool_cast: None,
+                        helper_cast: None,
                     });
                     self.prim = None;
                 }
@@ -423,10 +427,12 @@ impl<'a> Rewriter<'a> {
                     self.out.push(')');
                     match self.frames.pop() {
                         Some(f) => {
-                            if let (Some(cs), Some((es, ee))) = (f.cast_start, f.bool_cast) {
+                            if let (Some(cs), Some((es, ee, helper))) =
+                                (f.cast_start, f.helper_cast)
+                            {
                                 let expr = self.out[es..ee].trim().to_owned();
                                 self.out.truncate(cs);
-                                self.out.push_str(&format!("pgwire_bool({expr})"));
+                                self.out.push_str(&format!("{helper}({expr})"));
                             }
                             if f.close_extra {
                                 self.out.push(')');
@@ -570,13 +576,14 @@ impl<'a> Rewriter<'a> {
                             }
                         }
                         let target = match types::pg_type_named(&name) {
-                            Some(t) if t.ty == pgwire::types::Type::BOOL => {
-                                if let Some(f) = self.frames.last_mut() {
-                                    f.bool_cast = Some((open + 1, expr_end));
+                            Some(t) => {
+                                if let (Some(helper), Some(f)) =
+                                    (types::cast_helper(&t.ty), self.frames.last_mut())
+                                {
+                                    f.helper_cast = Some((open + 1, expr_end, helper));
                                 }
-                                "INTEGER"
+                                types::sqlite_cast_target(&t.ty)
                             }
-                            Some(t) => types::sqlite_cast_target(&t.ty),
                             None => "TEXT",
                         };
                         self.out.push_str(text);
@@ -644,7 +651,7 @@ mod tests {
     fn parameters() {
         assert_eq!(tr("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
         let t = translate("select $2::int8", &lex::tokenize("select $2::int8")).unwrap();
-        assert_eq!(t.sql, "select CAST(?2 AS INTEGER)");
+        assert_eq!(t.sql, "select pgwire_int8(?2)");
         assert_eq!(t.param_hints.len(), 2);
         assert_eq!(t.param_hints[1].as_ref().map(|t| &t.ty), Some(&Type::INT8));
         assert!(translate("select $0", &lex::tokenize("select $0")).is_err());
@@ -655,14 +662,14 @@ mod tests {
     #[test]
     fn casts() {
         assert_eq!(tr("select x::text"), "select CAST(x AS TEXT)");
-        assert_eq!(tr("select t.x :: int"), "select CAST(t.x AS INTEGER)");
+        assert_eq!(tr("select t.x :: int"), "select pgwire_int4(t.x)");
         assert_eq!(
             tr("select count(*)::int, (a+b)::float8"),
-            "select CAST(count(*) AS INTEGER), CAST((a+b) AS REAL)"
+            "select pgwire_int4(count(*)), pgwire_float8((a+b))"
         );
         assert_eq!(
             tr("select '1'::int::text"),
-            "select CAST(CAST('1' AS INTEGER) AS TEXT)"
+            "select CAST(pgwire_int4('1') AS TEXT)"
         );
         assert_eq!(tr("select 't'::bool"), "select pgwire_bool('t')");
         assert_eq!(tr("select now()::date"), "select CAST(now() AS TEXT)");
@@ -678,10 +685,7 @@ mod tests {
             tr("select date '2024-01-02'"),
             "select CAST('2024-01-02' AS TEXT)"
         );
-        assert_eq!(
-            tr("select cast($1 as bigint)"),
-            "select cast(?1 as INTEGER)"
-        );
+        assert_eq!(tr("select cast($1 as bigint)"), "select pgwire_int8(?1)");
         assert_eq!(
             tr("select cast(x as boolean) from t"),
             "select pgwire_bool(x) from t"
@@ -734,7 +738,7 @@ mod tests {
         );
         assert_eq!(
             tr("create table t (a int default 0::int, b text default 'x')"),
-            "create table t (a int default (CAST(0 AS INTEGER)), b text default 'x')"
+            "create table t (a int default (pgwire_int4(0)), b text default 'x')"
         );
         // Not DDL: serial is just a word.
         assert_eq!(tr("select serial from t"), "select serial from t");

@@ -199,6 +199,21 @@ pub fn from_decltype(decl: &str) -> PgTy {
     PgTy::new(ty)
 }
 
+/// The SQL function (see [`functions`](super::functions)) a cast to `ty` becomes, where
+/// SQLite's CAST would not do what PostgreSQL does: `'x'::int` is an error, not 0.
+pub fn cast_helper(ty: &Type) -> Option<&'static str> {
+    Some(match *ty {
+        Type::BOOL => "pgwire_bool",
+        Type::BYTEA => "pgwire_bytea",
+        Type::INT2 => "pgwire_int2",
+        Type::INT4 => "pgwire_int4",
+        Type::INT8 => "pgwire_int8",
+        Type::FLOAT4 => "pgwire_float4",
+        Type::FLOAT8 => "pgwire_float8",
+        _ => return None,
+    })
+}
+
 /// The SQLite type a PostgreSQL cast target becomes in `CAST(x AS …)`: one whose affinity
 /// gives the right storage class (`date` would get NUMERIC affinity and turn `'2024-01-02'`
 /// into 2024, so it is cast to TEXT).

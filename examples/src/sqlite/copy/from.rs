@@ -22,7 +22,7 @@ use crate::sqlite::database::Database;
 use crate::sqlite::errors;
 use crate::sqlite::exec::Limits;
 use crate::sqlite::handler::SqliteHandler;
-use crate::sqlite::params::{Bound, decode_binary, decode_text};
+use crate::sqlite::params::{decode_binary, decode_text};
 use crate::sqlite::raw::Stmt;
 use crate::sqlite::run::{join_error, pg_of};
 use crate::sqlite::session::{SessionDb, SessionShared};
@@ -64,22 +64,6 @@ fn parse_int(raw: &[u8]) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-/// 22003, as int2in/int4in word a value out of their range.
-fn out_of_range(raw: &[u8], ty: &Type) -> PgError {
-    PgError::new(
-        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-        format!(
-            "value \"{}\" is out of range for type {}",
-            String::from_utf8_lossy(raw),
-            if *ty == Type::INT2 {
-                "smallint"
-            } else {
-                "integer"
-            }
-        ),
-    )
-}
-
 /// Binds a text or CSV field (valid UTF-8: the decoder checked it) as its column's type
 /// reads it: integers and text without a detour, the rest through the parameter decoder.
 #[inline]
@@ -87,22 +71,17 @@ fn bind_text_field(stmt: &mut Stmt, idx: usize, ty: &Type, raw: &[u8]) -> PgResu
     let sqlite = |e: errors::SqliteError| errors::to_pg(&e);
     match *ty {
         Type::INT2 | Type::INT4 | Type::INT8 => {
-            let v = match parse_int(raw) {
-                Some(v) => v,
-                None => match decode_text(ty, raw)? {
-                    Bound::Int(v) => v,
-                    other => return other.bind(stmt, idx),
-                },
-            };
-            let fits = match *ty {
+            let fits = |v: i64| match *ty {
                 Type::INT2 => i16::try_from(v).is_ok(),
                 Type::INT4 => i32::try_from(v).is_ok(),
                 _ => true,
             };
-            if !fits {
-                return Err(out_of_range(raw, ty));
+            match parse_int(raw) {
+                Some(v) if fits(v) => stmt.bind_int(idx, v).map_err(sqlite),
+                // Anything else (spaces, `+`, out of range, not a number) is read or
+                // rejected by the general decoder, with int4in's errors.
+                _ => decode_text(ty, raw)?.bind(stmt, idx),
             }
-            stmt.bind_int(idx, v).map_err(sqlite)
         }
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
             stmt.bind_utf8(idx, raw).map_err(sqlite)
@@ -370,10 +349,5 @@ mod tests {
         ] {
             assert_eq!(parse_int(general), None, "{general:?}");
         }
-        let e = out_of_range(b"70000", &Type::INT2);
-        assert_eq!(
-            e.message,
-            "value \"70000\" is out of range for type smallint"
-        );
     }
 }
