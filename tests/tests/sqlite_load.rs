@@ -122,7 +122,8 @@ async fn transactions_contending_for_one_table() {
         .query("SELECT balance FROM account ORDER BY id", &[])
         .await
         .unwrap();
-    let b: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    // `balance INTEGER` is an int4, as in PostgreSQL.
+    let b: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(b, vec![200, -200]);
 }
 

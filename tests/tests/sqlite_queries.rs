@@ -255,7 +255,8 @@ async fn portal_row_limits_in_a_transaction() {
         .prepare("SELECT n FROM series WHERE n > $1 ORDER BY n")
         .await
         .unwrap();
-    let portal = tx.bind(&stmt, &[&0i64]).await.unwrap();
+    // `n INTEGER` is an int4, as in PostgreSQL.
+    let portal = tx.bind(&stmt, &[&0i32]).await.unwrap();
     let mut seen = Vec::new();
     let mut calls = 0;
     loop {
@@ -271,10 +272,10 @@ async fn portal_row_limits_in_a_transaction() {
             .unwrap()
             .get(0);
         assert_eq!(one, 2500);
-        seen.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+        seen.extend(rows.iter().map(|r| r.get::<_, i32>(0)));
     }
     assert_eq!(calls, 5);
-    assert_eq!(seen, (1..=2500).collect::<Vec<i64>>());
+    assert_eq!(seen, (1..=2500).collect::<Vec<i32>>());
     tx.commit().await.unwrap();
 }
 
@@ -470,6 +471,94 @@ async fn errors_carry_postgres_sqlstates() {
     assert_eq!(row.get::<_, f32>(3), 1.0);
     assert_eq!(row.get::<_, f64>(4), 1.5);
     assert_eq!(row.get::<_, i64>(5), 8);
+}
+
+#[tokio::test]
+async fn columns_keep_their_postgres_types() {
+    let c = client().await;
+    c.batch_execute(
+        "CREATE TABLE typed (i int, s smallint, r real, o bool, d date, u uuid, v varchar(3))",
+    )
+    .await
+    .unwrap();
+    // What PostgreSQL rejects is rejected (SQLite alone would store it and fail every read).
+    let cases = [
+        (
+            "INSERT INTO typed (i) VALUES ('abc')",
+            "22P02",
+            "invalid input syntax for type integer: \"abc\"",
+        ),
+        (
+            "INSERT INTO typed (i) VALUES (99999999999)",
+            "22003",
+            "integer out of range",
+        ),
+        (
+            "INSERT INTO typed (s) VALUES (70000)",
+            "22003",
+            "smallint out of range",
+        ),
+        (
+            "INSERT INTO typed (o) VALUES ('maybe')",
+            "22P02",
+            "invalid input syntax for type boolean: \"maybe\"",
+        ),
+        (
+            "INSERT INTO typed (d) VALUES ('notadate')",
+            "22007",
+            "invalid input syntax for type date: \"notadate\"",
+        ),
+        (
+            "INSERT INTO typed (u) VALUES ('nope')",
+            "22P02",
+            "invalid input syntax for type uuid: \"nope\"",
+        ),
+        (
+            "INSERT INTO typed (v) VALUES ('abcd')",
+            "22001",
+            "value too long for type character varying(3)",
+        ),
+    ];
+    for (sql, want, message) in cases {
+        let e = c.simple_query(sql).await.unwrap_err();
+        let db = e.as_db_error().unwrap();
+        assert_eq!((db.code().code(), db.message()), (want, message), "{sql}");
+    }
+    // The same through a parameter-less UPDATE and a column added later.
+    c.batch_execute("INSERT INTO typed (i, o, d, v) VALUES ('12', 't', '2024-02-03', 'abc')")
+        .await
+        .unwrap();
+    let e = c
+        .execute("UPDATE typed SET i = 'x'", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "22P02");
+    c.batch_execute("ALTER TABLE typed ADD COLUMN z int2")
+        .await
+        .unwrap();
+    let e = c
+        .execute("UPDATE typed SET z = 40000", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "22003");
+    // `int` is an int4 and `real` a float4, as PostgreSQL describes them.
+    let row = c
+        .query_one("SELECT i, r, o, d, v FROM typed", &[])
+        .await
+        .unwrap();
+    let types: Vec<Type> = row.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(
+        types,
+        [
+            Type::INT4,
+            Type::FLOAT4,
+            Type::BOOL,
+            Type::DATE,
+            Type::VARCHAR
+        ]
+    );
+    assert_eq!(row.get::<_, i32>(0), 12);
+    assert!(row.get::<_, bool>(2));
 }
 
 #[tokio::test]
@@ -688,17 +777,18 @@ async fn client_declared_parameter_types_are_accepted() {
     )
     .await
     .unwrap();
-    // int4 and float4 where the columns are int8 and float8.
+    // int4 and float8 where the columns are int8 (the rowid) and float4 (`REAL`, as in
+    // PostgreSQL).
     let stmt = c
         .prepare_typed(
             "SELECT id, f FROM declared WHERE id = $1 AND f < $2",
-            &[Type::INT4, Type::FLOAT4],
+            &[Type::INT4, Type::FLOAT8],
         )
         .await
         .unwrap();
-    assert_eq!(stmt.params(), &[Type::INT4, Type::FLOAT4]);
-    let row = c.query_one(&stmt, &[&7i32, &1.0f32]).await.unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, f64>(1)), (7, 0.5));
+    assert_eq!(stmt.params(), &[Type::INT4, Type::FLOAT8]);
+    let row = c.query_one(&stmt, &[&7i32, &1.0f64]).await.unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, f32>(1)), (7, 0.5));
     // Untyped contexts default to text, which SQLite converts where numbers are needed.
     let stmt = c
         .prepare("SELECT count(*) FROM declared WHERE abs(id) = abs($1)")

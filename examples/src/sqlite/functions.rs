@@ -6,15 +6,16 @@ use std::time::Duration;
 
 use pgwire::error::PgError;
 use pgwire::notify::Notifier;
-use pgwire::types::{FromPgValue, Type};
+use pgwire::types::{FromPgValue, ToPgValue, Type};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Error, Result};
 
 use super::datetime;
-use super::encode::{decode_bytea_hex, parse_bool};
+use super::encode::{Cell, Val, decode_bytea_hex, parse_bool};
 use super::exec;
 use super::types;
+use super::types::ColKind;
 
 /// Who the session is, for the functions that say so, and where its `pg_notify()` queues.
 #[derive(Debug, Clone)]
@@ -111,6 +112,51 @@ fn to_float(ty: &Type, v: ValueRef<'_>) -> Result<Option<f64>> {
         return Err(pg_error("22003", "value out of range: overflow"));
     }
     Ok(Some(f64::from(narrow)))
+}
+
+/// Whether a column of type `ty` (with `typmod`) may store `v`: what the encoder can send as
+/// that type, within a `varchar(n)`/`char(n)` column's length. The CHECKs of
+/// [`ddl`](super::ddl) call it for values their storage-class test did not pass.
+fn valid(ty: &Type, typmod: i32, v: ValueRef<'_>) -> Result<(), PgError> {
+    let val = match v {
+        ValueRef::Null => return Ok(()),
+        ValueRef::Integer(i) => Val::Int(i),
+        ValueRef::Real(r) => Val::Real(r),
+        ValueRef::Text(t) => Val::Text(t),
+        ValueRef::Blob(b) => Val::Blob(b),
+    };
+    let bpchar = *ty == Type::BPCHAR;
+    if typmod >= 4 && (bpchar || *ty == Type::VARCHAR) {
+        let n = (typmod - 4) as usize;
+        let text = String::from_utf8_lossy(match val {
+            Val::Text(t) | Val::Blob(t) => t,
+            _ => return Ok(()),
+        });
+        // char(n) drops trailing spaces past n, as PostgreSQL does.
+        let kept = if bpchar {
+            text.trim_end_matches(' ')
+        } else {
+            &text
+        };
+        if text.chars().count() > n && kept.chars().count() > n {
+            let word = if bpchar {
+                "character"
+            } else {
+                "character varying"
+            };
+            return Err(PgError::new(
+                pgwire::error::SqlState::STRING_DATA_RIGHT_TRUNCATION,
+                format!("value too long for type {word}({n})"),
+            ));
+        }
+        return Ok(());
+    }
+    let cell = Cell {
+        kind: ColKind::of(ty),
+        val,
+    };
+    cell.encode_binary(ty, &mut bytes::BytesMut::new())
+        .map(drop)
 }
 
 fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
@@ -241,6 +287,11 @@ pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
     ] {
         conn.create_scalar_function(name, 1, pure, move |ctx| to_float(&ty, ctx.get_raw(0)))?;
     }
+    conn.create_scalar_function("pgwire_valid", 3, pure, |ctx| {
+        let ty = Type::from_oid(ctx.get::<u32>(0)?).unwrap_or(Type::TEXT);
+        valid(&ty, ctx.get::<i32>(1)?, ctx.get_raw(2)).map_err(from_pg)?;
+        Ok(true)
+    })?;
     conn.create_scalar_function("pgwire_bytea", 1, pure, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => Value::Null,

@@ -33,6 +33,7 @@
 pub mod copy;
 pub mod database;
 pub mod datetime;
+pub mod ddl;
 pub mod encode;
 pub mod errors;
 pub mod exec;

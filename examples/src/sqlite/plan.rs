@@ -343,7 +343,9 @@ pub fn prepare_sql(
         kind: PlanKind::Sql,
         sql: key,
         tag,
-        columns: (ncols > 0).then(|| columns.into()),
+        // DDL returns no rows (SQLite's ALTER TABLE … ADD COLUMN with a CHECK runs an
+        // internal query whose column would show otherwise).
+        columns: (ncols > 0 && !ddl).then(|| columns.into()),
         kinds: kinds.into(),
         untyped: untyped.into(),
         params,

@@ -11,7 +11,8 @@
 //!   already ignores ASCII case); `pg_catalog.` qualifiers dropped;
 //! - in CREATE/ALTER TABLE: `SERIAL`/`BIGSERIAL` → `INTEGER` (`… PRIMARY KEY
 //!   AUTOINCREMENT` when the column is the key), `timestamp with time zone` →
-//!   `TIMESTAMPTZ`, and `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses).
+//!   `TIMESTAMPTZ`, and `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses);
+//!   then [`ddl`](super::ddl) gives the columns CHECKs that keep their types.
 
 use pgwire::error::{PgError, PgResult, SqlState};
 
@@ -624,6 +625,15 @@ fn is_table_ddl(src: &str, toks: &[Token]) -> bool {
 
 /// Rewrites one statement for SQLite.
 pub fn translate(src: &str, toks: &[Token]) -> PgResult<Translated> {
+    let mut out = rewrite(src, toks)?;
+    if is_table_ddl(src, toks) {
+        out.sql = super::ddl::rewrite(&out.sql);
+    }
+    Ok(out)
+}
+
+/// The token-by-token rewrite (everything but [`ddl`](super::ddl)'s column checks).
+fn rewrite(src: &str, toks: &[Token]) -> PgResult<Translated> {
     Rewriter {
         src,
         toks,
@@ -644,7 +654,7 @@ mod tests {
     use pgwire::types::Type;
 
     fn tr(s: &str) -> String {
-        translate(s, &lex::tokenize(s)).unwrap().sql
+        rewrite(s, &lex::tokenize(s)).unwrap().sql
     }
 
     #[test]

@@ -1,0 +1,228 @@
+//! Column definitions in `CREATE TABLE` and `ALTER TABLE … ADD [COLUMN]`, rewritten (after
+//! [`translate`](super::translate)) so that SQLite keeps PostgreSQL's types:
+//!
+//! - each typed column gets a CHECK that rejects what PostgreSQL's input function would:
+//!   `'abc'` into an `int` column is 22P02, `70000` into a `smallint` 22003, `'notadate'`
+//!   into a `date` 22007, 21 characters into a `varchar(20)` 22001. SQLite's type affinity
+//!   would store them as they are, and every later read of the row would fail. The CHECK
+//!   tests the storage class first (a few VDBE instructions) and calls `pgwire_valid()`
+//!   only for a value that fails that test: the function accepts what the encoder can send
+//!   as the column's type (`'t'` for a boolean) and raises PostgreSQL's error for the rest;
+//! - `int`/`integer` columns that are not the table's rowid are declared `INT4` and `real`
+//!   ones `FLOAT4`, so they are described as `integer` and `real` as in PostgreSQL (a bare
+//!   `INTEGER` is 64-bit in SQLite's own schemas, and `INTEGER PRIMARY KEY` must stay
+//!   exactly that to be the rowid).
+
+use super::lex::{self, Kind, Token};
+use super::types::{self, ColKind, PgTy};
+
+/// Words that start a table constraint instead of a column definition.
+const TABLE_CONSTRAINTS: &[&str] = &[
+    "constraint",
+    "primary",
+    "unique",
+    "check",
+    "foreign",
+    "exclude",
+    "like",
+];
+
+/// Words that end a column's type name (the column constraints).
+const COLUMN_CONSTRAINTS: &[&str] = &[
+    "constraint",
+    "primary",
+    "not",
+    "null",
+    "unique",
+    "check",
+    "default",
+    "references",
+    "collate",
+    "generated",
+    "as",
+];
+
+/// `sql` (SQLite text of a CREATE TABLE or ALTER TABLE statement) with its column
+/// definitions rewritten; unchanged when it defines no columns.
+pub fn rewrite(sql: &str) -> String {
+    let toks = lex::tokenize(sql);
+    let sig: Vec<Token> = toks.into_iter().filter(|t| !t.is_trivia()).collect();
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for def in column_defs(sql, &sig) {
+        edit_column(sql, def, &mut edits);
+    }
+    let mut out = String::with_capacity(sql.len() + edits.len() * 64);
+    let mut at = 0;
+    for (start, end, text) in edits {
+        out.push_str(&sql[at..start]);
+        out.push_str(&text);
+        at = end;
+    }
+    out.push_str(&sql[at..]);
+    out
+}
+
+/// The column definitions of the statement, as token slices.
+fn column_defs<'t>(sql: &str, sig: &'t [Token]) -> Vec<&'t [Token]> {
+    let word = |i: usize, w: &str| sig.get(i).is_some_and(|t| t.is_word(sql, w));
+    let mut i = 1;
+    if word(0, "alter") {
+        // ALTER TABLE [IF EXISTS] name ADD [COLUMN] [IF NOT EXISTS] def
+        let Some(add) = (2..sig.len()).find(|&k| word(k, "add")) else {
+            return Vec::new();
+        };
+        let mut k = add + 1;
+        if word(k, "column") {
+            k += 1;
+        }
+        if word(k, "if") {
+            k += 3;
+        }
+        if TABLE_CONSTRAINTS.iter().any(|w| word(k, w)) {
+            return Vec::new();
+        }
+        let end = sig[k.min(sig.len())..]
+            .iter()
+            .position(|t| t.kind == Kind::Punct(b';'))
+            .map_or(sig.len(), |p| k + p);
+        return sig.get(k..end).into_iter().collect();
+    }
+    if !word(0, "create") {
+        return Vec::new();
+    }
+    // CREATE [TEMP|TEMPORARY] TABLE [IF NOT EXISTS] name ( defs ) — not CREATE TABLE … AS.
+    while i < sig.len() && sig[i].kind != Kind::Punct(b'(') {
+        if word(i, "as") {
+            return Vec::new();
+        }
+        i += 1;
+    }
+    let mut defs = Vec::new();
+    let (mut depth, mut start) = (0i32, i + 1);
+    for k in i..sig.len() {
+        match sig[k].kind {
+            Kind::Punct(b'(') => depth += 1,
+            Kind::Punct(b')') if depth == 1 => {
+                defs.push(&sig[start..k]);
+                break;
+            }
+            Kind::Punct(b')') => depth -= 1,
+            Kind::Punct(b',') if depth == 1 => {
+                defs.push(&sig[start..k]);
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    defs.retain(|d| {
+        d.first()
+            .is_some_and(|t| !TABLE_CONSTRAINTS.iter().any(|w| t.is_word(sql, w)))
+    });
+    defs
+}
+
+/// Queues the edits for one column definition `name type [constraints]`.
+fn edit_column(sql: &str, def: &[Token], edits: &mut Vec<(usize, usize, String)>) {
+    let (Some(name), Some(last)) = (def.first(), def.last()) else {
+        return;
+    };
+    let mut end = 1;
+    let mut depth = 0;
+    while end < def.len() {
+        let t = def[end];
+        match t.kind {
+            Kind::Punct(b'(') => depth += 1,
+            Kind::Punct(b')') => depth -= 1,
+            Kind::Word if depth == 0 && COLUMN_CONSTRAINTS.iter().any(|w| t.is_word(sql, w)) => {
+                break;
+            }
+            _ => {}
+        }
+        end += 1;
+    }
+    if end == 1 {
+        return; // no type: SQLite's "any"
+    }
+    let (ty_start, ty_end) = (def[1].start, def[end - 1].end);
+    let decl = &sql[ty_start..ty_end];
+    let rowid = def.iter().any(|t| t.is_word(sql, "primary"));
+    let renamed = match decl.to_ascii_lowercase().as_str() {
+        "int" | "integer" if !rowid => Some("INT4"),
+        "real" => Some("FLOAT4"),
+        _ => None,
+    };
+    let ty = match renamed {
+        Some(r) => types::from_decltype(r),
+        None => types::from_decltype(decl),
+    };
+    if let Some(r) = renamed {
+        edits.push((ty_start, ty_end, r.to_owned()));
+    }
+    // The rowid takes only integers already (SQLite checks it first).
+    let rowid = rowid && decl.eq_ignore_ascii_case("integer");
+    if let Some(check) = check(name.text(sql), &ty).filter(|_| !rowid) {
+        edits.push((last.end, last.end, check));
+    }
+}
+
+/// The CHECK constraint keeping column `col` to values of type `ty`.
+fn check(col: &str, ty: &PgTy) -> Option<String> {
+    let fast = match ColKind::of(&ty.ty) {
+        ColKind::Int2 => format!("typeof({col}) = 'integer' AND {col} BETWEEN -32768 AND 32767"),
+        ColKind::Int4 => {
+            format!("typeof({col}) = 'integer' AND {col} BETWEEN -2147483648 AND 2147483647")
+        }
+        ColKind::Int8 => format!("typeof({col}) = 'integer'"),
+        ColKind::Float4 | ColKind::Float8 | ColKind::Numeric => {
+            format!("typeof({col}) IN ('real', 'integer')")
+        }
+        ColKind::Bool => format!("typeof({col}) = 'integer' AND {col} IN (0, 1)"),
+        ColKind::Uuid => format!("typeof({col}) = 'blob' AND length({col}) = 16"),
+        // Stored as text: every value is parsed.
+        ColKind::Date | ColKind::Time | ColKind::Timestamp | ColKind::Timestamptz => "0".to_owned(),
+        ColKind::Text if ty.typmod >= 4 => {
+            format!(
+                "typeof({col}) = 'text' AND length({col}) <= {}",
+                ty.typmod - 4
+            )
+        }
+        _ => return None,
+    };
+    Some(format!(
+        " CHECK ({col} IS NULL OR {fast} OR pgwire_valid({}, {}, {col}))",
+        ty.ty.oid(),
+        ty.typmod
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_get_checks_and_postgres_types() {
+        assert_eq!(
+            rewrite(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, n int NOT NULL, s varchar(5), x text, r real, CHECK (n > 0))"
+            ),
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, \
+             n INT4 NOT NULL CHECK (n IS NULL OR typeof(n) = 'integer' AND n BETWEEN -2147483648 AND 2147483647 OR pgwire_valid(23, -1, n)), \
+             s varchar(5) CHECK (s IS NULL OR typeof(s) = 'text' AND length(s) <= 5 OR pgwire_valid(1043, 9, s)), \
+             x text, \
+             r FLOAT4 CHECK (r IS NULL OR typeof(r) IN ('real', 'integer') OR pgwire_valid(700, -1, r)), CHECK (n > 0))"
+        );
+        assert_eq!(
+            rewrite("ALTER TABLE t ADD COLUMN \"d\" date DEFAULT '2024-01-01'"),
+            "ALTER TABLE t ADD COLUMN \"d\" date DEFAULT '2024-01-01' CHECK (\"d\" IS NULL OR 0 OR pgwire_valid(1082, -1, \"d\"))"
+        );
+        // Nothing to do.
+        for sql in [
+            "CREATE TABLE t AS SELECT 1 AS a",
+            "CREATE TABLE t (a, b text)",
+            "ALTER TABLE t RENAME TO u",
+            "ALTER TABLE t ADD CONSTRAINT c UNIQUE (a)",
+        ] {
+            assert_eq!(rewrite(sql), sql);
+        }
+    }
+}
