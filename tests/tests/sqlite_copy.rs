@@ -359,6 +359,25 @@ async fn copy_into_a_database_file() {
         "\"1e999\" is out of range for type double precision"
     );
     assert_eq!(db.where_(), Some("COPY fl, line 2, column x: \"1e999\""));
+    // Dates are checked by the column's CHECK, which COPY keeps on for such tables; a table
+    // of numbers skips the CHECKs during its COPY (the decoder did their work) and has them
+    // back afterwards, on the same connection.
+    client
+        .batch_execute("CREATE TABLE dated (d date)")
+        .await
+        .unwrap();
+    let e = copy_in(&client, "COPY dated FROM STDIN", b"2024-01-02\nnotadate\n")
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_db_error().unwrap().code().code(), "22007");
+    copy_in(&client, "COPY fl FROM STDIN", b"2.5\n")
+        .await
+        .unwrap();
+    let e = client
+        .batch_execute("INSERT INTO fl VALUES ('x')")
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_db_error().unwrap().code().code(), "22P02");
     assert!(copy_out(&client, "COPY ft TO STDOUT").await == text);
     // The COPY's connection checkpoints automatically again afterwards.
     let rows = support::simple_rows(

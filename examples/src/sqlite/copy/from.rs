@@ -19,11 +19,13 @@ use tokio::task::JoinHandle;
 
 use super::{blocking, column_list, exec, pragma_int, quote};
 use crate::sqlite::database::Database;
+use crate::sqlite::ddl;
+use crate::sqlite::encode::Val;
 use crate::sqlite::errors;
 use crate::sqlite::exec::Limits;
 use crate::sqlite::handler::SqliteHandler;
 use crate::sqlite::params::{decode_binary, decode_text};
-use crate::sqlite::raw::Stmt;
+use crate::sqlite::raw::{StepError, Stmt};
 use crate::sqlite::run::{join_error, pg_of};
 use crate::sqlite::session::{SessionDb, SessionShared};
 
@@ -36,6 +38,23 @@ fn with_context(mut e: PgError, context: impl FnOnce() -> String) -> PgError {
         e.where_ = Some(context());
     }
     e
+}
+
+/// The CREATE TABLE statement of `table` (`None` for no such table in the main schema).
+fn table_sql(db: &mut SessionDb, table: &str) -> PgResult<Option<String>> {
+    let key: Arc<str> = Arc::from(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+    );
+    let mut stmt = db.checkout(&key).map_err(pg_of)?;
+    let found = (|| -> Result<Option<String>, StepError> {
+        stmt.bind_text(1, table)?;
+        Ok(match (stmt.step()?, stmt.value(0)) {
+            (true, Val::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
+            _ => None,
+        })
+    })();
+    db.checkin(key, stmt);
+    found.map_err(|e| pg_of(e.into()))
 }
 
 /// 22P03, as PostgreSQL reports a binary COPY field its type cannot read.
@@ -113,8 +132,9 @@ impl SqliteHandler {
                 .join(", ")
         ));
         let database = self.db.clone();
+        let name: Arc<str> = Arc::from(table.name.as_str());
         let copy_in = CopyIn::rows(copy, columns, move |rows| {
-            load(database, shared, limits, sql, rows)
+            load(database, shared, limits, sql, name, rows)
         })?;
         Ok(Response::CopyIn(copy_in))
     }
@@ -126,11 +146,12 @@ async fn load(
     shared: Arc<SessionShared>,
     limits: Limits,
     sql: Arc<str>,
+    table: Arc<str>,
     mut rows: CopyReader,
 ) -> PgResult<u64> {
     let mut db = shared.db.clone().lock_owned().await;
     db.reap(&shared.closed);
-    let loader = blocking(move || Loader::begin(db, sql, limits)).await?;
+    let loader = blocking(move || Loader::begin(db, sql, &table, limits)).await?;
     let mut idle = Some(loader);
     let mut inflight: Option<JoinHandle<(Loader, PgResult<()>)>> = None;
     let result = loop {
@@ -195,6 +216,8 @@ struct Loader {
     open: bool,
     /// The connection's `wal_autocheckpoint`, to restore (`None` once restored).
     autocheckpoint: Option<i64>,
+    /// CHECK constraints are off for this COPY, to turn back on.
+    checks_off: bool,
     limits: Limits,
     db: OwnedMutexGuard<SessionDb>,
 }
@@ -204,6 +227,7 @@ impl Loader {
     fn begin(
         mut db: OwnedMutexGuard<SessionDb>,
         sql: Arc<str>,
+        table: &str,
         limits: Limits,
     ) -> PgResult<Loader> {
         let _scope = limits.enter(false);
@@ -211,6 +235,7 @@ impl Loader {
         // the database file first): the database checkpoints in the background after it.
         let autocheckpoint = pragma_int(&mut db, "PRAGMA wal_autocheckpoint")?.unwrap_or(1000);
         exec(&mut db, "PRAGMA wal_autocheckpoint = 0")?;
+        let skip_checks = table_sql(&mut db, table)?.is_some_and(|s| ddl::copy_may_skip_checks(&s));
         let scope = if db.autocommit() {
             Scope::Transaction
         } else {
@@ -222,10 +247,15 @@ impl Loader {
             scope,
             open: false,
             autocheckpoint: Some(autocheckpoint),
+            checks_off: false,
             limits,
             db,
         };
-        // From here on, dropping the loader restores the checkpoint setting (and rolls back).
+        // From here on, dropping the loader restores the pragmas (and rolls back).
+        if skip_checks {
+            exec(&mut loader.db, "PRAGMA ignore_check_constraints = ON")?;
+            loader.checks_off = true;
+        }
         exec(
             &mut loader.db,
             match scope {
@@ -278,14 +308,14 @@ impl Loader {
             Scope::Savepoint => exec(&mut self.db, "RELEASE pgwire_copy")?,
         }
         self.open = false;
-        self.restore_checkpoints();
+        self.restore_pragmas();
         Ok(())
     }
 
     /// Undoes everything the COPY inserted (not interruptible: no limits apply).
     fn rollback(&mut self) {
         self.close_stmt();
-        self.restore_checkpoints();
+        self.restore_pragmas();
         if !std::mem::take(&mut self.open) {
             return;
         }
@@ -302,12 +332,17 @@ impl Loader {
         }
     }
 
-    /// Puts the connection's automatic checkpoints back as they were.
-    fn restore_checkpoints(&mut self) {
+    /// Puts the connection's automatic checkpoints and CHECK constraints back as they were.
+    fn restore_pragmas(&mut self) {
         if let Some(n) = self.autocheckpoint.take() {
             let sql = format!("PRAGMA wal_autocheckpoint = {n}");
             if let Err(e) = exec(&mut self.db, &sql) {
                 tracing::warn!(error = %e.message, "restoring wal_autocheckpoint failed");
+            }
+        }
+        if std::mem::take(&mut self.checks_off) {
+            if let Err(e) = exec(&mut self.db, "PRAGMA ignore_check_constraints = OFF") {
+                tracing::warn!(error = %e.message, "turning CHECK constraints back on failed");
             }
         }
     }
