@@ -98,7 +98,7 @@ async fn create_insert_select_with_binary_parameters() {
 async fn text_and_binary_parameters_over_the_raw_protocol() {
     let c = client().await;
     c.batch_execute(
-        "CREATE TABLE raw_t (id INTEGER PRIMARY KEY, name VARCHAR(10)); \
+        "CREATE TABLE raw_t (id BIGINT PRIMARY KEY, name VARCHAR(10)); \
          INSERT INTO raw_t VALUES (1, 'one'), (2, 'two');",
     )
     .await
@@ -184,7 +184,8 @@ async fn prepared_statement_reused_a_thousand_times() {
         .await
         .unwrap();
     let get = c.prepare("SELECT v FROM reuse WHERE k = $1").await.unwrap();
-    for k in 0..1000i64 {
+    // `k INTEGER PRIMARY KEY` is SQLite's rowid, described as PostgreSQL's int4.
+    for k in 0..1000i32 {
         c.execute(&ins, &[&k, &format!("v{k}")]).await.unwrap();
         let v: String = c.query_one(&get, &[&k]).await.unwrap().get(0);
         assert_eq!(v, format!("v{k}"));
@@ -347,7 +348,7 @@ async fn transactions_failed_state_and_rollback() {
     let m = q("COMMIT").await;
     assert_eq!(tag(&m), "COMMIT");
     let rows = c.query("SELECT id FROM tx ORDER BY id", &[]).await.unwrap();
-    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(ids, vec![1, 2]);
     // PostgreSQL's warnings for misplaced BEGIN/COMMIT; SAVEPOINT needs a block.
     let m = q("COMMIT").await;
@@ -777,18 +778,18 @@ async fn client_declared_parameter_types_are_accepted() {
     )
     .await
     .unwrap();
-    // int4 and float8 where the columns are int8 (the rowid) and float4 (`REAL`, as in
-    // PostgreSQL).
+    // int8 and float8 where the columns are int4 (the rowid, `INTEGER` as in PostgreSQL) and
+    // float4 (`REAL`).
     let stmt = c
         .prepare_typed(
             "SELECT id, f FROM declared WHERE id = $1 AND f < $2",
-            &[Type::INT4, Type::FLOAT8],
+            &[Type::INT8, Type::FLOAT8],
         )
         .await
         .unwrap();
-    assert_eq!(stmt.params(), &[Type::INT4, Type::FLOAT8]);
-    let row = c.query_one(&stmt, &[&7i32, &1.0f64]).await.unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, f32>(1)), (7, 0.5));
+    assert_eq!(stmt.params(), &[Type::INT8, Type::FLOAT8]);
+    let row = c.query_one(&stmt, &[&7i64, &1.0f64]).await.unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.get::<_, f32>(1)), (7, 0.5));
     // Untyped contexts default to text, which SQLite converts where numbers are needed.
     let stmt = c
         .prepare("SELECT count(*) FROM declared WHERE abs(id) = abs($1)")

@@ -8,12 +8,15 @@
 //!   tests the storage class first (a few VDBE instructions) and calls `pgwire_valid()`
 //!   only for a value that fails that test: the function accepts what the encoder can send
 //!   as the column's type (`'t'` for a boolean) and raises PostgreSQL's error for the rest;
-//! - `int`/`integer` columns that are not the table's rowid are declared `INT4` and `real`
-//!   ones `FLOAT4`, so they are described as `integer` and `real` as in PostgreSQL (a bare
-//!   `INTEGER` is 64-bit in SQLite's own schemas, and `INTEGER PRIMARY KEY` must stay
-//!   exactly that to be the rowid).
+//! - types are declared so they are described as in PostgreSQL: `int`/`integer` as `INT4`,
+//!   `real` as `FLOAT4`, `serial` as `INT4` (a bare `INTEGER` is 64-bit in SQLite's own
+//!   schemas). The rowid must be declared exactly `INTEGER`: `serial PRIMARY KEY` (and
+//!   `integer PRIMARY KEY`) become `INTEGER PRIMARY KEY [AUTOINCREMENT]` with an int4 range
+//!   CHECK, which [`rowid_type`] reads back to describe the column as `integer`.
 
 use super::lex::{self, Kind, Token};
+use pgwire::types::Type;
+
 use super::types::{self, ColKind, PgTy};
 
 /// Words that start a table constraint instead of a column definition.
@@ -121,11 +124,8 @@ fn column_defs<'t>(sql: &str, sig: &'t [Token]) -> Vec<&'t [Token]> {
     defs
 }
 
-/// Queues the edits for one column definition `name type [constraints]`.
-fn edit_column(sql: &str, def: &[Token], edits: &mut Vec<(usize, usize, String)>) {
-    let (Some(name), Some(last)) = (def.first(), def.last()) else {
-        return;
-    };
+/// The type name ending at token `end` of `def` (exclusive), from token 1.
+fn type_end(sql: &str, def: &[Token]) -> usize {
     let mut end = 1;
     let mut depth = 0;
     while end < def.len() {
@@ -140,29 +140,84 @@ fn edit_column(sql: &str, def: &[Token], edits: &mut Vec<(usize, usize, String)>
         }
         end += 1;
     }
+    end
+}
+
+/// Queues the edits for one column definition `name type [constraints]`.
+fn edit_column(sql: &str, def: &[Token], edits: &mut Vec<(usize, usize, String)>) {
+    let (Some(name), Some(last)) = (def.first(), def.last()) else {
+        return;
+    };
+    let end = type_end(sql, def);
     if end == 1 {
         return; // no type: SQLite's "any"
     }
     let (ty_start, ty_end) = (def[1].start, def[end - 1].end);
-    let decl = &sql[ty_start..ty_end];
-    let rowid = def.iter().any(|t| t.is_word(sql, "primary"));
-    let renamed = match decl.to_ascii_lowercase().as_str() {
-        "int" | "integer" if !rowid => Some("INT4"),
-        "real" => Some("FLOAT4"),
-        _ => None,
+    let decl = sql[ty_start..ty_end].to_ascii_lowercase();
+    // `PRIMARY KEY` as a column constraint: its `KEY` token.
+    let key = (end..def.len().saturating_sub(1))
+        .find(|&k| def[k].is_word(sql, "primary") && def[k + 1].is_word(sql, "key"))
+        .map(|k| def[k + 1]);
+    let serial = |d: &str| d.contains("serial");
+    // (declared type for SQLite, PostgreSQL type); the rowid must be declared `INTEGER`.
+    let (declared, pg) = match (decl.as_str(), key.is_some()) {
+        ("int" | "integer" | "int4" | "serial" | "serial4", true) => ("INTEGER", Type::INT4),
+        ("smallserial" | "serial2", true) => ("INTEGER", Type::INT2),
+        ("bigserial" | "serial8", true) => ("INTEGER", Type::INT8),
+        ("int" | "integer" | "serial" | "serial4", false) => ("INT4", Type::INT4),
+        ("smallserial" | "serial2", false) => ("INT2", Type::INT2),
+        ("bigserial" | "serial8", false) => ("INT8", Type::INT8),
+        ("real", _) => ("FLOAT4", Type::FLOAT4),
+        _ => ("", Type::UNKNOWN),
     };
-    let ty = match renamed {
-        Some(r) => types::from_decltype(r),
-        None => types::from_decltype(decl),
+    let ty = if declared.is_empty() {
+        types::from_decltype(&decl)
+    } else {
+        edits.push((ty_start, ty_end, declared.to_owned()));
+        PgTy { ty: pg, typmod: -1 }
     };
-    if let Some(r) = renamed {
-        edits.push((ty_start, ty_end, r.to_owned()));
+    if let (true, Some(key)) = (serial(&decl), key) {
+        let auto = def.iter().any(|t| t.is_word(sql, "autoincrement"));
+        if !auto {
+            edits.push((key.end, key.end, " AUTOINCREMENT".to_owned()));
+        }
     }
-    // The rowid takes only integers already (SQLite checks it first).
-    let rowid = rowid && decl.eq_ignore_ascii_case("integer");
-    if let Some(check) = check(name.text(sql), &ty).filter(|_| !rowid) {
+    // The rowid takes only integers already (SQLite checks it first): an int8 one needs no
+    // CHECK; an int4 or int2 one gets its range check, which also tells its type.
+    let rowid = declared == "INTEGER" || (decl == "integer" && key.is_some());
+    if rowid && ty.ty == Type::INT8 {
+        return;
+    }
+    if let Some(check) = check(name.text(sql), &ty) {
         edits.push((last.end, last.end, check));
     }
+}
+
+/// The table's rowid column, when it holds a narrower PostgreSQL type than SQLite's 64-bit
+/// `INTEGER` says (`serial` or `integer PRIMARY KEY` are `integer`): its name (folded) and
+/// type, read off its CHECK.
+pub fn rowid_type(table_sql: &str) -> Option<(String, PgTy)> {
+    let sig: Vec<Token> = lex::tokenize(table_sql)
+        .into_iter()
+        .filter(|t| !t.is_trivia())
+        .collect();
+    column_defs(table_sql, &sig).into_iter().find_map(|def| {
+        let end = type_end(table_sql, def);
+        let integer = end == 2 && def[1].is_word(table_sql, "integer");
+        if !integer || !def.iter().any(|t| t.is_word(table_sql, "primary")) {
+            return None;
+        }
+        let oid = def.windows(3).find_map(|w| {
+            (w[0].is_word(table_sql, "pgwire_valid") && w[1].kind == Kind::Punct(b'('))
+                .then(|| w[2].text(table_sql).parse::<u32>().ok())
+                .flatten()
+        })?;
+        let ty = Type::from_oid(oid)?;
+        Some((
+            lex::ident_name(&def[0], table_sql)?,
+            PgTy { ty, typmod: -1 },
+        ))
+    })
 }
 
 /// The CHECK constraint keeping column `col` to values of type `ty`.
@@ -212,11 +267,7 @@ pub fn copy_may_skip_checks(table_sql: &str) -> bool {
         .collect();
     checks == ours.len()
         && ours.iter().all(|oid| {
-            let ty = oid
-                .text(table_sql)
-                .parse()
-                .ok()
-                .and_then(pgwire::types::Type::from_oid);
+            let ty = oid.text(table_sql).parse().ok().and_then(Type::from_oid);
             ty.is_some_and(|ty| {
                 matches!(
                     ColKind::of(&ty),
@@ -243,7 +294,7 @@ mod tests {
             rewrite(
                 "CREATE TABLE t (id INTEGER PRIMARY KEY, n int NOT NULL, s varchar(5), x text, r real, CHECK (n > 0))"
             ),
-            "CREATE TABLE t (id INTEGER PRIMARY KEY, \
+            "CREATE TABLE t (id INTEGER PRIMARY KEY CHECK (id IS NULL OR typeof(id) = 'integer' AND id BETWEEN -2147483648 AND 2147483647 OR pgwire_valid(23, -1, id)), \
              n INT4 NOT NULL CHECK (n IS NULL OR typeof(n) = 'integer' AND n BETWEEN -2147483648 AND 2147483647 OR pgwire_valid(23, -1, n)), \
              s varchar(5) CHECK (s IS NULL OR typeof(s) = 'text' AND length(s) <= 5 OR pgwire_valid(1043, 9, s)), \
              x text, \
@@ -253,6 +304,23 @@ mod tests {
             rewrite("ALTER TABLE t ADD COLUMN \"d\" date DEFAULT '2024-01-01'"),
             "ALTER TABLE t ADD COLUMN \"d\" date DEFAULT '2024-01-01' CHECK (\"d\" IS NULL OR 0 OR pgwire_valid(1082, -1, \"d\"))"
         );
+        // serial: the rowid with AUTOINCREMENT; its type is read back from the CHECK.
+        let serial = rewrite("CREATE TABLE t (id serial PRIMARY KEY, n bigserial, s smallserial)");
+        assert_eq!(
+            serial,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT CHECK (id IS NULL OR typeof(id) = 'integer' AND id BETWEEN -2147483648 AND 2147483647 OR pgwire_valid(23, -1, id)), \
+             n INT8 CHECK (n IS NULL OR typeof(n) = 'integer' OR pgwire_valid(20, -1, n)), \
+             s INT2 CHECK (s IS NULL OR typeof(s) = 'integer' AND s BETWEEN -32768 AND 32767 OR pgwire_valid(21, -1, s)))"
+        );
+        let rowid = rowid_type(&serial).unwrap();
+        assert_eq!((rowid.0.as_str(), rowid.1.ty), ("id", Type::INT4));
+        let big = rewrite("CREATE TABLE t (\"Id\" BIGSERIAL PRIMARY KEY, v text)");
+        assert_eq!(
+            big,
+            "CREATE TABLE t (\"Id\" INTEGER PRIMARY KEY AUTOINCREMENT, v text)"
+        );
+        assert_eq!(rowid_type(&big), None);
+        assert_eq!(rowid_type("CREATE TABLE t (id INTEGER PRIMARY KEY)"), None);
         let table = |defs: &str| rewrite(&format!("CREATE TABLE t ({defs})"));
         assert!(copy_may_skip_checks(&table(
             "id int8, t text, f float8, o bool"

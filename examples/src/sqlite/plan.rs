@@ -290,8 +290,30 @@ pub fn prepare_sql(
     let nparams = stmt.param_count();
     let readonly = stmt.readonly();
     let names: Vec<String> = (0..ncols).map(|i| stmt.column_name(i)).collect();
-    let decls: Vec<Option<String>> = (0..ncols).map(|i| stmt.column_decltype(i)).collect();
+    let mut decls: Vec<Option<String>> = (0..ncols).map(|i| stmt.column_decltype(i)).collect();
+    // A rowid column is declared `INTEGER` whatever it holds: its table says (`serial` is
+    // an int4).
+    let origins: Vec<Option<(String, String)>> = (0..ncols)
+        .map(|i| {
+            let rowid = decls[i]
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case("integer"));
+            rowid.then(|| stmt.column_origin(i)).flatten()
+        })
+        .collect();
     db.checkin(key.clone(), stmt);
+    for (decl, origin) in decls.iter_mut().zip(origins) {
+        if let Some((table, column)) = origin {
+            let declared = db.table_columns(&table, epoch)?.and_then(|cols| {
+                cols.into_iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&column))
+                    .and_then(|(_, d)| d)
+            });
+            if declared.is_some() {
+                *decl = declared;
+            }
+        }
+    }
 
     let Inference { params, items } = {
         let mut lookup = SchemaLookup {

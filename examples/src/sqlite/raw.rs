@@ -225,6 +225,17 @@ impl Stmt {
             .filter(|d| !d.trim().is_empty())
     }
 
+    /// The table and column that result column `i` comes straight from, if it does.
+    pub fn column_origin(&self, i: usize) -> Option<(String, String)> {
+        // SAFETY: as above (the bundled SQLite has column metadata).
+        let table =
+            Self::cstr(unsafe { ffi::sqlite3_column_table_name(self.ptr.as_ptr(), i as c_int) })?;
+        // SAFETY: as above.
+        let column =
+            Self::cstr(unsafe { ffi::sqlite3_column_origin_name(self.ptr.as_ptr(), i as c_int) })?;
+        Some((table, column))
+    }
+
     /// Whether the statement writes nothing (SELECT, BEGIN, …).
     pub fn readonly(&self) -> bool {
         // SAFETY: live statement.

@@ -200,9 +200,48 @@ impl SessionDb {
         })();
         self.checkin(sql, stmt);
         result?;
+        // The rowid is declared `INTEGER` (64-bit) even when it holds an int4 (`serial`).
+        if cols.iter().any(|(_, d)| {
+            d.as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case("integer"))
+        }) {
+            let rowid = self
+                .table_sql(table)?
+                .and_then(|sql| super::ddl::rowid_type(&sql));
+            if let Some((name, ty)) = rowid {
+                for (col, decl) in &mut cols {
+                    if col.eq_ignore_ascii_case(&name) {
+                        *decl = Some(ty.ty.name().to_owned());
+                    }
+                }
+            }
+        }
         let cols = (!cols.is_empty()).then_some(cols);
         self.tables.insert(key, (epoch, cols.clone()));
         Ok(cols)
+    }
+}
+
+impl SessionDb {
+    /// The CREATE TABLE statement of `table` (`None` for no such table).
+    pub fn table_sql(&mut self, table: &str) -> Result<Option<String>, ExecError> {
+        let key: Arc<str> = Arc::from(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE \
+             UNION ALL \
+             SELECT sql FROM sqlite_temp_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+        );
+        let mut stmt = self.checkout(&key)?;
+        let found = (|| -> Result<Option<String>, StepError> {
+            stmt.bind_text(1, table)?;
+            Ok(match (stmt.step()?, stmt.value(0)) {
+                (true, super::encode::Val::Text(t)) => {
+                    Some(String::from_utf8_lossy(t).into_owned())
+                }
+                _ => None,
+            })
+        })();
+        self.checkin(key, stmt);
+        Ok(found?)
     }
 }
 

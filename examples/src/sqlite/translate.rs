@@ -9,10 +9,10 @@
 //! - `current_user`, `session_user`, `current_schema`, … → function calls;
 //! - `E'…'` and `$$…$$` strings → standard literals; `ILIKE` → `LIKE` (SQLite's LIKE
 //!   already ignores ASCII case); `pg_catalog.` qualifiers dropped;
-//! - in CREATE/ALTER TABLE: `SERIAL`/`BIGSERIAL` → `INTEGER` (`… PRIMARY KEY
-//!   AUTOINCREMENT` when the column is the key), `timestamp with time zone` →
-//!   `TIMESTAMPTZ`, and `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses);
-//!   then [`ddl`](super::ddl) gives the columns CHECKs that keep their types.
+//! - in CREATE/ALTER TABLE: `timestamp with time zone` → `TIMESTAMPTZ`, and
+//!   `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses); then
+//!   [`ddl`](super::ddl) declares the columns' types (`SERIAL PRIMARY KEY` → `INTEGER
+//!   PRIMARY KEY AUTOINCREMENT`) and gives them CHECKs that keep their types.
 
 use pgwire::error::{PgError, PgResult, SqlState};
 
@@ -157,10 +157,6 @@ pub fn next_sig(toks: &[Token], mut i: usize) -> Option<usize> {
 }
 
 impl<'a> Rewriter<'a> {
-    fn word_at(&self, i: Option<usize>, kw: &str) -> bool {
-        i.is_some_and(|i| self.toks[i].is_word(self.src, kw))
-    }
-
     fn hint(&mut self, n: u32, ty: PgTy) {
         let Some(i) = (n as usize).checked_sub(1) else {
             return;
@@ -505,31 +501,13 @@ impl<'a> Rewriter<'a> {
             last(self, i + 1);
             return Ok(Some(i + 1));
         }
-        if self.ddl && !after_dot {
-            let serial = matches!(
-                lower.as_str(),
-                "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
-            );
-            if serial {
-                let pk = next.filter(|&j| self.toks[j].is_word(self.src, "primary"));
-                let key = pk.and_then(|j| next_sig(self.toks, j + 1));
-                if let (true, Some(k)) = (self.word_at(key, "key"), key) {
-                    self.out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT");
-                    last(self, k + 1);
-                    return Ok(Some(k + 1));
-                }
-                self.out.push_str("INTEGER");
-                last(self, i + 1);
-                return Ok(Some(i + 1));
-            }
-            if lower == "timestamp" || lower == "time" {
-                if let Some((name, end)) = self.read_type(i) {
-                    if name == "timestamptz" || name == "timetz" || end > i + 1 {
-                        self.out.push_str(&name.to_ascii_uppercase());
-                        self.prim = Some(pos);
-                        last(self, end);
-                        return Ok(Some(end));
-                    }
+        if self.ddl && !after_dot && (lower == "timestamp" || lower == "time") {
+            if let Some((name, end)) = self.read_type(i) {
+                if name == "timestamptz" || name == "timetz" || end > i + 1 {
+                    self.out.push_str(&name.to_ascii_uppercase());
+                    self.prim = Some(pos);
+                    last(self, end);
+                    return Ok(Some(end));
                 }
             }
         }
@@ -738,7 +716,7 @@ mod tests {
     fn ddl() {
         assert_eq!(
             tr("CREATE TABLE t (id BIGSERIAL PRIMARY KEY, ts TIMESTAMPTZ DEFAULT now(), n serial)"),
-            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TIMESTAMPTZ DEFAULT (now()), n INTEGER)"
+            "CREATE TABLE t (id BIGSERIAL PRIMARY KEY, ts TIMESTAMPTZ DEFAULT (now()), n serial)"
         );
         assert_eq!(
             tr(

@@ -20,12 +20,11 @@ use tokio::task::JoinHandle;
 use super::{blocking, column_list, exec, pragma_int, quote};
 use crate::sqlite::database::Database;
 use crate::sqlite::ddl;
-use crate::sqlite::encode::Val;
 use crate::sqlite::errors;
 use crate::sqlite::exec::Limits;
 use crate::sqlite::handler::SqliteHandler;
 use crate::sqlite::params::{decode_binary, decode_text};
-use crate::sqlite::raw::{StepError, Stmt};
+use crate::sqlite::raw::Stmt;
 use crate::sqlite::run::{join_error, pg_of};
 use crate::sqlite::session::{SessionDb, SessionShared};
 
@@ -38,23 +37,6 @@ fn with_context(mut e: PgError, context: impl FnOnce() -> String) -> PgError {
         e.where_ = Some(context());
     }
     e
-}
-
-/// The CREATE TABLE statement of `table` (`None` for no such table in the main schema).
-fn table_sql(db: &mut SessionDb, table: &str) -> PgResult<Option<String>> {
-    let key: Arc<str> = Arc::from(
-        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-    );
-    let mut stmt = db.checkout(&key).map_err(pg_of)?;
-    let found = (|| -> Result<Option<String>, StepError> {
-        stmt.bind_text(1, table)?;
-        Ok(match (stmt.step()?, stmt.value(0)) {
-            (true, Val::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
-            _ => None,
-        })
-    })();
-    db.checkin(key, stmt);
-    found.map_err(|e| pg_of(e.into()))
 }
 
 /// 22P03, as PostgreSQL reports a binary COPY field its type cannot read.
@@ -235,7 +217,10 @@ impl Loader {
         // the database file first): the database checkpoints in the background after it.
         let autocheckpoint = pragma_int(&mut db, "PRAGMA wal_autocheckpoint")?.unwrap_or(1000);
         exec(&mut db, "PRAGMA wal_autocheckpoint = 0")?;
-        let skip_checks = table_sql(&mut db, table)?.is_some_and(|s| ddl::copy_may_skip_checks(&s));
+        let skip_checks = db
+            .table_sql(table)
+            .map_err(pg_of)?
+            .is_some_and(|s| ddl::copy_may_skip_checks(&s));
         let scope = if db.autocommit() {
             Scope::Transaction
         } else {
