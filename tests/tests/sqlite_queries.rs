@@ -563,6 +563,44 @@ async fn columns_keep_their_postgres_types() {
 }
 
 #[tokio::test]
+async fn order_by_sorts_nulls_as_postgres_does() {
+    let c = client().await;
+    c.batch_execute(
+        "CREATE TABLE nulls_o (id int, v int); \
+         INSERT INTO nulls_o VALUES (1, 3), (2, NULL), (3, 1), (4, NULL), (5, 2);",
+    )
+    .await
+    .unwrap();
+    // NULLs are larger than any value: last ascending, first descending (SQLite's own order
+    // is the reverse); an explicit NULLS FIRST|LAST is kept. Both protocols.
+    let cases = [
+        ("SELECT id FROM nulls_o ORDER BY v, id", vec![3, 5, 1, 2, 4]),
+        (
+            "SELECT id FROM nulls_o ORDER BY v DESC, id",
+            vec![2, 4, 1, 5, 3],
+        ),
+        (
+            "SELECT id FROM nulls_o ORDER BY v NULLS FIRST, id",
+            vec![2, 4, 3, 5, 1],
+        ),
+        (
+            "SELECT id FROM (SELECT id, v FROM nulls_o ORDER BY v LIMIT 3) s ORDER BY id",
+            vec![1, 3, 5],
+        ),
+    ];
+    for (sql, want) in cases {
+        let rows = c.query(sql, &[]).await.unwrap();
+        let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(ids, want, "{sql}");
+        let ids: Vec<i32> = simple_rows(&c.simple_query(sql).await.unwrap())
+            .into_iter()
+            .map(|r| r[0].as_deref().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ids, want, "{sql}");
+    }
+}
+
+#[tokio::test]
 async fn functions_version_user_now() {
     let c = client().await;
     let r = c

@@ -42,6 +42,7 @@ mod handler;
 pub mod infer;
 pub mod lex;
 pub mod numeric;
+pub mod order;
 pub mod params;
 pub mod plan;
 mod raw;

@@ -12,7 +12,8 @@
 //! - in CREATE/ALTER TABLE: `timestamp with time zone` → `TIMESTAMPTZ`, and
 //!   `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses); then
 //!   [`ddl`](super::ddl) declares the columns' types (`SERIAL PRIMARY KEY` → `INTEGER
-//!   PRIMARY KEY AUTOINCREMENT`) and gives them CHECKs that keep their types.
+//!   PRIMARY KEY AUTOINCREMENT`) and gives them CHECKs that keep their types;
+//! - `ORDER BY` terms get PostgreSQL's NULL ordering ([`order`](super::order)).
 
 use pgwire::error::{PgError, PgResult, SqlState};
 
@@ -606,6 +607,8 @@ pub fn translate(src: &str, toks: &[Token]) -> PgResult<Translated> {
     let mut out = rewrite(src, toks)?;
     if is_table_ddl(src, toks) {
         out.sql = super::ddl::rewrite(&out.sql);
+    } else if let Some(sql) = super::order::rewrite(&out.sql) {
+        out.sql = sql;
     }
     Ok(out)
 }

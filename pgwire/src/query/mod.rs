@@ -104,6 +104,11 @@ impl<S> Portal<S> {
 /// bound portal). Simple-protocol queries are split into statements by the runtime and run
 /// as prepare + execute unless you override [`simple_query`](Self::simple_query).
 ///
+/// Transaction statements only need their tags: the runtime follows `BEGIN`, `COMMIT`,
+/// `ROLLBACK` and savepoints for ReadyForQuery's status (25P02 in a failed block), and
+/// sends PostgreSQL's warnings for a `BEGIN` inside a block (25001) and a `COMMIT` or
+/// `ROLLBACK` outside one (25P01).
+///
 /// ```
 /// use std::sync::Arc;
 /// use pgwire::prelude::*;
