@@ -601,6 +601,45 @@ async fn order_by_sorts_nulls_as_postgres_does() {
 }
 
 #[tokio::test]
+async fn like_and_string_functions_as_postgres() {
+    let c = client().await;
+    // LIKE is case-sensitive, ILIKE is not, `\` escapes; SQL's keyword-argument forms.
+    let msgs = c
+        .simple_query(
+            "SELECT 'abc' LIKE 'A%', 'abc' ILIKE 'A%', 'ABC' NOT ILIKE 'a_c', '10%' LIKE '10\\%', \
+             '100' LIKE '10\\%', substring('hello' from 2 for 3), position('l' in 'hello'), \
+             left('hello', 2), right('hello', -1), trim('  x  ')",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_rows(&msgs),
+        vec![
+            ["f", "t", "f", "t", "f", "ell", "3", "he", "ello", "x"]
+                .map(|v| Some(v.to_owned()))
+                .to_vec()
+        ]
+    );
+    c.batch_execute(
+        "CREATE TABLE names_l (n text); INSERT INTO names_l VALUES ('Ann'), ('anna'), ('Bob');",
+    )
+    .await
+    .unwrap();
+    let rows = c
+        .query(
+            "SELECT count(*) FILTER (WHERE n LIKE 'A%'), count(*) FILTER (WHERE n ILIKE $1) \
+             FROM names_l",
+            &[&"a%"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0].columns()[0].name(), "count");
+    assert_eq!((rows[0].get::<_, i64>(0), rows[0].get::<_, i64>(1)), (1, 2));
+    let e = c.simple_query("SELECT 'a' ILIKE 'a\\'").await.unwrap_err();
+    assert_eq!(code(&e), "22025");
+}
+
+#[tokio::test]
 async fn functions_version_user_now() {
     let c = client().await;
     let r = c

@@ -125,6 +125,8 @@ impl Database {
         let conn = Connection::open_with_flags(&self.uri, f)?;
         conn.busy_handler(Some(exec::busy))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // PostgreSQL's LIKE is case-sensitive (ILIKE is translated to our regexp()).
+        conn.pragma_update(None, "case_sensitive_like", "ON")?;
         if !self.memory {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }

@@ -159,6 +159,59 @@ fn valid(ty: &Type, typmod: i32, v: ValueRef<'_>) -> Result<(), PgError> {
         .map(drop)
 }
 
+/// Whether `value` matches LIKE `pattern` (`%`, `_`, and `\` escaping the next character,
+/// as PostgreSQL's default escape).
+fn like(pattern: &[char], value: &[char]) -> Result<bool, PgError> {
+    let mut escaped = false;
+    for &c in pattern {
+        escaped = !escaped && c == '\\';
+    }
+    if escaped {
+        return Err(PgError::new(
+            pgwire::error::SqlState::from_code("22025"),
+            "LIKE pattern must not end with escape character",
+        ));
+    }
+    // Backtracking on the last `%` only: linear for patterns without nested ambiguity.
+    let (mut p, mut v) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while v < value.len() {
+        match pattern.get(p) {
+            Some('%') => {
+                star = Some((p, v));
+                p += 1;
+                continue;
+            }
+            Some('\\') if pattern.get(p + 1) == Some(&value[v]) => {
+                p += 2;
+                v += 1;
+                continue;
+            }
+            Some('\\') => {}
+            Some('_') => {
+                p += 1;
+                v += 1;
+                continue;
+            }
+            Some(&c) if c == value[v] => {
+                p += 1;
+                v += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, sv)) => {
+                p = sp + 1;
+                v = sv + 1;
+                star = Some((sp, sv + 1));
+            }
+            None => return Ok(false),
+        }
+    }
+    Ok(pattern[p..].iter().all(|&c| c == '%'))
+}
+
 fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
     match ctx.get_raw(i) {
         ValueRef::Null => None,
@@ -292,6 +345,43 @@ pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
         valid(&ty, ctx.get::<i32>(1)?, ctx.get_raw(2)).map_err(from_pg)?;
         Ok(true)
     })?;
+    // `x REGEXP p` is how ILIKE arrives (see translate): p is a LIKE pattern.
+    conn.create_scalar_function("regexp", 2, pure, |ctx| {
+        let (Some(pattern), Some(value)) = (text_arg(ctx, 0), text_arg(ctx, 1)) else {
+            return Ok(None);
+        };
+        let fold = |s: &str| {
+            s.chars()
+                .flat_map(char::to_lowercase)
+                .collect::<Vec<char>>()
+        };
+        Ok(Some(like(&fold(&pattern), &fold(&value)).map_err(from_pg)?))
+    })?;
+    conn.create_scalar_function("position", 2, pure, |ctx| {
+        let (Some(needle), Some(haystack)) = (text_arg(ctx, 0), text_arg(ctx, 1)) else {
+            return Ok(None);
+        };
+        Ok(Some(
+            haystack
+                .find(&needle)
+                .map_or(0, |at| haystack[..at].chars().count() as i64 + 1),
+        ))
+    })?;
+    for (name, from_left) in [("left", true), ("right", false)] {
+        conn.create_scalar_function(name, 2, pure, move |ctx| {
+            let (Some(text), Ok(n)) = (text_arg(ctx, 0), ctx.get::<i64>(1)) else {
+                return Ok(None);
+            };
+            let len = text.chars().count() as i64;
+            // A negative n counts from the other end, as in PostgreSQL.
+            let keep = if n >= 0 { n.min(len) } else { (len + n).max(0) } as usize;
+            Ok(Some(if from_left {
+                text.chars().take(keep).collect::<String>()
+            } else {
+                text.chars().skip(len as usize - keep).collect()
+            }))
+        })?;
+    }
     conn.create_scalar_function("pgwire_bytea", 1, pure, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => Value::Null,
@@ -319,5 +409,32 @@ fn text_arg_ref(v: ValueRef<'_>) -> String {
         ValueRef::Integer(i) => i.to_string(),
         ValueRef::Real(r) => r.to_string(),
         ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_patterns() {
+        let m = |p: &str, v: &str| {
+            like(
+                &p.chars().collect::<Vec<_>>(),
+                &v.chars().collect::<Vec<_>>(),
+            )
+            .unwrap()
+        };
+        assert!(m("a%", "abc"));
+        assert!(m("%b%", "abc"));
+        assert!(m("a_c", "abc"));
+        assert!(m("%", ""));
+        assert!(m("a%c%e", "abxcyce"));
+        assert!(!m("a%c%e", "abxcy"));
+        assert!(!m("a_", "abc"));
+        assert!(m("100\\%", "100%"));
+        assert!(!m("100\\%", "1000"));
+        assert!(m("ü%", "über"));
+        assert!(like(&['a', '\\'], &['a']).is_err());
     }
 }

@@ -677,12 +677,20 @@ impl<S: Schema> Ctx<'_, S> {
         // A function call spanning the expression (window functions: `f(…) OVER (…)`).
         if let (Some(f), Some(Kind::Punct(b'('))) = (self.word(a), self.kind(a + 1)) {
             let close = self.close_of(a + 1);
-            let windowed = self.is_word(close + 1, "over")
-                && match self.kind(close + 2) {
-                    Some(Kind::Punct(b'(')) => self.close_of(close + 2) == e - 1,
-                    _ => close + 3 == e,
+            // `count(*) FILTER (WHERE …) [OVER …]` is still the function's column.
+            let after = if self.is_word(close + 1, "filter")
+                && self.kind(close + 2) == Some(Kind::Punct(b'('))
+            {
+                self.close_of(close + 2)
+            } else {
+                close
+            };
+            let windowed = self.is_word(after + 1, "over")
+                && match self.kind(after + 2) {
+                    Some(Kind::Punct(b'(')) => self.close_of(after + 2) == e - 1,
+                    _ => after + 3 == e,
                 };
-            if close == e - 1 || windowed {
+            if after == e - 1 || windowed {
                 return self.function(&f, a + 2, close, params);
             }
         }
@@ -764,7 +772,8 @@ impl<S: Schema> Ctx<'_, S> {
         b: usize,
         params: &[Option<PgTy>],
     ) -> (Option<PgTy>, Option<String>) {
-        let name = Some(f.to_owned());
+        // PostgreSQL names a column after the function it calls: trim() is btrim().
+        let name = Some(if f == "trim" { "btrim" } else { f }.to_owned());
         // First argument's type, for functions returning their argument's type.
         let base = self.depth.get(a).copied().unwrap_or(0);
         let first_end = (a..b)

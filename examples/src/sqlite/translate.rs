@@ -7,8 +7,10 @@
 //!   `pgwire_bool(x)`/`pgwire_bytea(x)` for `bool`/`bytea` and `pgwire_int4(x)`,
 //!   `pgwire_float8(x)`… for numbers (they reject and range-check as PostgreSQL does);
 //! - `current_user`, `session_user`, `current_schema`, … → function calls;
-//! - `E'…'` and `$$…$$` strings → standard literals; `ILIKE` → `LIKE` (SQLite's LIKE
-//!   already ignores ASCII case); `pg_catalog.` qualifiers dropped;
+//! - `E'…'` and `$$…$$` strings → standard literals; `ILIKE` → `REGEXP` (our `regexp()`
+//!   matches LIKE patterns ignoring case; LIKE itself is case-sensitive, as in PostgreSQL);
+//!   `substring(s FROM a FOR b)`, `position(a IN s)` → argument lists; `pg_catalog.`
+//!   qualifiers dropped;
 //! - in CREATE/ALTER TABLE: `timestamp with time zone` → `TIMESTAMPTZ`, and
 //!   `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses); then
 //!   [`ddl`](super::ddl) declares the columns' types (`SERIAL PRIMARY KEY` → `INTEGER
@@ -497,10 +499,63 @@ impl<'a> Rewriter<'a> {
             return Ok(Some(i + 1));
         }
         if lower == "ilike" {
-            self.out.push_str("LIKE");
+            // LIKE is case-sensitive (as in PostgreSQL); `x REGEXP p` calls our regexp(p, x),
+            // which matches LIKE patterns ignoring case.
+            self.out.push_str("REGEXP");
             self.prim = None;
             last(self, i + 1);
             return Ok(Some(i + 1));
+        }
+        // PostgreSQL's LIKE escapes with `\` by default, SQLite's with nothing: a pattern
+        // that is a literal with a `\`, or a parameter, gets `ESCAPE '\'` (when it is the
+        // whole operand and has none of its own).
+        if lower == "like" {
+            let operand = next.filter(|&j| match self.toks[j].kind {
+                Kind::Str => self.toks[j].text(self.src).contains('\\'),
+                Kind::Param(n) => n > 0 && n <= MAX_PARAM,
+                _ => false,
+            });
+            let after = operand.and_then(|j| next_sig(self.toks, j + 1));
+            let whole = after.is_none_or(|k| {
+                !matches!(self.toks[k].kind, Kind::Op | Kind::Cast | Kind::Punct(b'.'))
+                    && !self.toks[k].is_word(self.src, "escape")
+                    && !self.toks[k].is_word(self.src, "collate")
+            });
+            if let (Some(j), true) = (operand, whole) {
+                self.out.push_str(text);
+                self.out.push_str(&self.src[tok.end..self.toks[j].start]);
+                match self.toks[j].kind {
+                    Kind::Param(n) => {
+                        if self.hints.len() < n as usize {
+                            self.hints.resize(n as usize, None);
+                        }
+                        self.out.push_str(&format!("?{n}"));
+                    }
+                    _ => self.out.push_str(self.toks[j].text(self.src)),
+                }
+                self.out.push_str(" ESCAPE '\\'");
+                self.prim = None;
+                last(self, j + 1);
+                return Ok(Some(j + 1));
+            }
+        }
+        // substring(s FROM a FOR b) and position(a IN s): SQL's keyword arguments.
+        if matches!(lower.as_str(), "from" | "for" | "in") {
+            let call = self.frames.last().and_then(|f| {
+                let name = &self.out[f.call_start?..f.open];
+                Some(name.trim().to_ascii_lowercase())
+            });
+            let keyword_argument = match call.as_deref() {
+                Some("substring" | "substr") => lower != "in",
+                Some("position") => lower == "in",
+                _ => false,
+            };
+            if keyword_argument {
+                self.out.push(',');
+                self.prim = None;
+                last(self, i + 1);
+                return Ok(Some(i + 1));
+            }
         }
         if self.ddl && !after_dot && (lower == "timestamp" || lower == "time") {
             if let Some((name, end)) = self.read_type(i) {
@@ -694,8 +749,12 @@ mod tests {
             "select version(), 'a\nb', 'it''s'"
         );
         assert_eq!(
+            tr("select 1 where a like '10\\%' and b like $1 and c like 'x%' and d like $2 || '%'"),
+            "select 1 where a like '10\\%' ESCAPE '\\' and b like ?1 ESCAPE '\\' and c like 'x%' and d like ?2 || '%'"
+        );
+        assert_eq!(
             tr("select 1 where a ILIKE 'x'"),
-            "select 1 where a LIKE 'x'"
+            "select 1 where a REGEXP 'x'"
         );
         assert_eq!(tr("select 'current_user'"), "select 'current_user'");
     }
