@@ -637,6 +637,45 @@ async fn like_and_string_functions_as_postgres() {
     assert_eq!((rows[0].get::<_, i64>(0), rows[0].get::<_, i64>(1)), (1, 2));
     let e = c.simple_query("SELECT 'a' ILIKE 'a\\'").await.unwrap_err();
     assert_eq!(code(&e), "22025");
+    // More of PostgreSQL's string and date functions, answers as PostgreSQL 15 gives them.
+    let msgs = c
+        .simple_query(
+            "SELECT lpad('7', 3, '0'), rpad('ab', 4), repeat('ab', 2), split_part('a,b,c', ',', 2), \
+             initcap('hello wORLD'), md5('abc'), reverse('abc'), strpos('hello', 'l'), \
+             extract(year FROM '2024-02-10 23:59:59'::timestamp), \
+             EXTRACT(DOW FROM DATE '2024-02-10'), date_part('hour', '2024-02-10 23:59:59'), \
+             date_trunc('month', '2024-02-10 23:59:59'::timestamp), \
+             (SELECT sum(value) FROM generate_series(1, 4))",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_rows(&msgs),
+        vec![
+            [
+                "007",
+                "ab  ",
+                "abab",
+                "b",
+                "Hello World",
+                "900150983cd24fb0d6963f7d28e17f72",
+                "cba",
+                "3",
+                "2024",
+                "6",
+                "23",
+                "2024-02-01 00:00:00",
+                "10"
+            ]
+            .map(|v| Some(v.to_owned()))
+            .to_vec()
+        ]
+    );
+    let e = c
+        .simple_query("SELECT extract(fortnight FROM now())")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "22023");
 }
 
 #[tokio::test]

@@ -132,6 +132,7 @@ impl Database {
         }
         conn.progress_handler(1000, Some(exec::progress));
         functions::register(&conn, info)?;
+        rusqlite::vtab::series::load_module(&conn)?;
         Ok(conn)
     }
 }

@@ -156,7 +156,8 @@ impl Parsed {
         }
     }
 
-    fn utc(&self) -> NaiveDateTime {
+    /// The instant in UTC (a value written without an offset is read as UTC).
+    pub fn utc(&self) -> NaiveDateTime {
         match self.offset {
             Some(off) => self.local - chrono::Duration::seconds(i64::from(off)),
             None => self.local,

@@ -1,6 +1,8 @@
 //! PostgreSQL functions registered on every session's SQLite connection: `version()`,
 //! `current_database()`, `current_user`, `pg_sleep()`, `pg_notify()`, `now()`,
-//! `format_type()`, `gen_random_uuid()`, and the helpers casts are translated into.
+//! `format_type()`, `gen_random_uuid()`, the helpers casts are translated into, the ILIKE
+//! matcher and the type checks of [`ddl`](super::ddl); the string and date functions are in
+//! [`text_functions`](super::text_functions) and [`date_functions`](super::date_functions).
 
 use std::time::Duration;
 
@@ -43,7 +45,7 @@ pub fn version() -> String {
 }
 
 /// An error with a SQLSTATE that [`super::errors`] recognizes (`pgwire:22P02:message`).
-fn pg_error(code: &str, msg: impl std::fmt::Display) -> Error {
+pub(crate) fn pg_error(code: &str, msg: impl std::fmt::Display) -> Error {
     Error::UserFunctionError(format!("pgwire:{code}:{msg}").into())
 }
 
@@ -212,7 +214,7 @@ fn like(pattern: &[char], value: &[char]) -> Result<bool, PgError> {
     Ok(pattern[p..].iter().all(|&c| c == '%'))
 }
 
-fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
+pub(crate) fn text_arg(ctx: &Context<'_>, i: usize) -> Option<String> {
     match ctx.get_raw(i) {
         ValueRef::Null => None,
         ValueRef::Integer(v) => Some(v.to_string()),
@@ -357,31 +359,8 @@ pub fn register(conn: &Connection, info: &SessionInfo) -> Result<()> {
         };
         Ok(Some(like(&fold(&pattern), &fold(&value)).map_err(from_pg)?))
     })?;
-    conn.create_scalar_function("position", 2, pure, |ctx| {
-        let (Some(needle), Some(haystack)) = (text_arg(ctx, 0), text_arg(ctx, 1)) else {
-            return Ok(None);
-        };
-        Ok(Some(
-            haystack
-                .find(&needle)
-                .map_or(0, |at| haystack[..at].chars().count() as i64 + 1),
-        ))
-    })?;
-    for (name, from_left) in [("left", true), ("right", false)] {
-        conn.create_scalar_function(name, 2, pure, move |ctx| {
-            let (Some(text), Ok(n)) = (text_arg(ctx, 0), ctx.get::<i64>(1)) else {
-                return Ok(None);
-            };
-            let len = text.chars().count() as i64;
-            // A negative n counts from the other end, as in PostgreSQL.
-            let keep = if n >= 0 { n.min(len) } else { (len + n).max(0) } as usize;
-            Ok(Some(if from_left {
-                text.chars().take(keep).collect::<String>()
-            } else {
-                text.chars().skip(len as usize - keep).collect()
-            }))
-        })?;
-    }
+    super::text_functions::register(conn, pure)?;
+    super::date_functions::register(conn, pure)?;
     conn.create_scalar_function("pgwire_bytea", 1, pure, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => Value::Null,

@@ -826,6 +826,24 @@ impl<S: Schema> Ctx<'_, S> {
             "datetime" => pg(Type::TIMESTAMP),
             "time" => pg(Type::TIME),
             "pg_sleep" | "pg_notify" => pg(Type::VOID),
+            "extract" => pg(Type::NUMERIC),
+            "date_part" => pg(Type::FLOAT8),
+            // date_trunc(field, x) keeps a timestamp a timestamp; anything else is read as
+            // a timestamptz, as PostgreSQL casts it.
+            "date_trunc" => {
+                let second = (first_end + 1 < b).then(|| {
+                    let end = b;
+                    if end == first_end + 2 {
+                        self.resolve(self.colref_before(first_end + 1))
+                    } else {
+                        self.expr(first_end + 1, end, params).0
+                    }
+                });
+                match second.flatten() {
+                    Some(t) if t.ty == Type::TIMESTAMP => pg(Type::TIMESTAMP),
+                    _ => pg(Type::TIMESTAMPTZ),
+                }
+            }
             "gen_random_uuid" => pg(Type::UUID),
             "pgwire_bool" => pg(Type::BOOL),
             "pgwire_bytea" | "randomblob" | "zeroblob" => pg(Type::BYTEA),

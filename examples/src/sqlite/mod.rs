@@ -32,6 +32,7 @@
 
 pub mod copy;
 pub mod database;
+pub mod date_functions;
 pub mod datetime;
 pub mod ddl;
 pub mod encode;
@@ -50,6 +51,7 @@ mod run;
 pub mod session;
 pub mod settings;
 pub mod stream;
+pub mod text_functions;
 pub mod translate;
 pub mod types;
 

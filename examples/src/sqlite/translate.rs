@@ -9,7 +9,8 @@
 //! - `current_user`, `session_user`, `current_schema`, … → function calls;
 //! - `E'…'` and `$$…$$` strings → standard literals; `ILIKE` → `REGEXP` (our `regexp()`
 //!   matches LIKE patterns ignoring case; LIKE itself is case-sensitive, as in PostgreSQL);
-//!   `substring(s FROM a FOR b)`, `position(a IN s)` → argument lists; `pg_catalog.`
+//!   `substring(s FROM a FOR b)`, `position(a IN s)`, `extract(field FROM x)` → argument
+//!   lists; `pg_catalog.`
 //!   qualifiers dropped;
 //! - in CREATE/ALTER TABLE: `timestamp with time zone` → `TIMESTAMPTZ`, and
 //!   `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses); then
@@ -548,9 +549,19 @@ impl<'a> Rewriter<'a> {
             let keyword_argument = match call.as_deref() {
                 Some("substring" | "substr") => lower != "in",
                 Some("position") => lower == "in",
+                Some("extract") => lower == "from",
                 _ => false,
             };
             if keyword_argument {
+                // extract(year FROM x): the field is a word, passed as text.
+                if let (Some("extract"), Some(f)) = (call.as_deref(), self.frames.last()) {
+                    let field = self.out[f.open + 1..].trim().to_owned();
+                    if !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphabetic()) {
+                        self.out.truncate(f.open + 1);
+                        self.out
+                            .push_str(&lex::quote_literal(&field.to_ascii_lowercase()));
+                    }
+                }
                 self.out.push(',');
                 self.prim = None;
                 last(self, i + 1);

@@ -1,0 +1,124 @@
+//! PostgreSQL's `extract(field FROM x)` (translated to `extract('field', x)`), `date_part`
+//! and `date_trunc`, over the text SQLite keeps dates and times in. A value with an offset
+//! (a `timestamptz`) is read in UTC, the session time zone the example reports.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, Result};
+
+use super::datetime::Parsed;
+use super::encode::Val;
+use super::functions::{pg_error, text_arg};
+
+/// The date/time argument `i`, and whether it carried an offset.
+fn instant(ctx: &Context<'_>, i: usize) -> Result<Option<(NaiveDateTime, bool)>> {
+    let val = match ctx.get_raw(i) {
+        ValueRef::Null => return Ok(None),
+        ValueRef::Integer(n) => Val::Int(n),
+        ValueRef::Real(r) => Val::Real(r),
+        ValueRef::Text(t) => Val::Text(t),
+        ValueRef::Blob(b) => Val::Blob(b),
+    };
+    let parsed = Parsed::from_val(val).ok_or_else(|| {
+        let shown = match ctx.get_raw(i) {
+            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            _ => String::new(),
+        };
+        pg_error(
+            "22007",
+            format!("invalid input syntax for type timestamp: \"{shown}\""),
+        )
+    })?;
+    Ok(Some((parsed.utc(), parsed.offset.is_some())))
+}
+
+fn unknown_unit(unit: &str) -> rusqlite::Error {
+    pg_error(
+        "22023",
+        format!("unit \"{unit}\" not recognized for type timestamp"),
+    )
+}
+
+/// `extract(field, x)` / `date_part(field, x)`.
+fn extract(ctx: &Context<'_>) -> Result<Option<Value>> {
+    let (Some(field), Some((t, _))) = (text_arg(ctx, 0), instant(ctx, 1)?) else {
+        return Ok(None);
+    };
+    let seconds = f64::from(t.second()) + f64::from(t.nanosecond() / 1000) / 1e6;
+    let int = |n: i64| Ok(Some(Value::Integer(n)));
+    match field.trim().to_ascii_lowercase().as_str() {
+        "millennium" | "millennia" => int(i64::from((t.year() + 999) / 1000)),
+        "century" | "centuries" => int(i64::from((t.year() + 99) / 100)),
+        "decade" | "decades" => int(i64::from(t.year() / 10)),
+        "year" | "years" => int(i64::from(t.year())),
+        "isoyear" => int(i64::from(t.iso_week().year())),
+        "quarter" => int(i64::from((t.month() - 1) / 3 + 1)),
+        "month" | "months" => int(i64::from(t.month())),
+        "week" | "weeks" => int(i64::from(t.iso_week().week())),
+        "day" | "days" => int(i64::from(t.day())),
+        "dow" => int(i64::from(t.weekday().num_days_from_sunday())),
+        "isodow" => int(i64::from(t.weekday().number_from_monday())),
+        "doy" => int(i64::from(t.ordinal())),
+        "hour" | "hours" => int(i64::from(t.hour())),
+        "minute" | "minutes" => int(i64::from(t.minute())),
+        "second" | "seconds" => Ok(Some(Value::Real(seconds))),
+        "millisecond" | "milliseconds" => Ok(Some(Value::Real(seconds * 1e3))),
+        "microsecond" | "microseconds" => int((seconds * 1e6).round() as i64),
+        "epoch" => {
+            let micros = t.and_utc().timestamp_micros();
+            Ok(Some(if micros % 1_000_000 == 0 {
+                Value::Integer(micros / 1_000_000)
+            } else {
+                Value::Real(micros as f64 / 1e6)
+            }))
+        }
+        other => Err(unknown_unit(other)),
+    }
+}
+
+/// `date_trunc(field, x)`: `x` cut down to the start of its `field`, as text SQLite and the
+/// encoder read (with `+00:00` when `x` had an offset).
+fn date_trunc(ctx: &Context<'_>) -> Result<Option<String>> {
+    let (Some(field), Some((t, zoned))) = (text_arg(ctx, 0), instant(ctx, 1)?) else {
+        return Ok(None);
+    };
+    let date = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(t.date());
+    let day_start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or(t);
+    let truncated = match field.trim().to_ascii_lowercase().as_str() {
+        "microseconds" | "microsecond" => t,
+        "milliseconds" | "millisecond" => t
+            .with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+            .unwrap_or(t),
+        "second" | "seconds" => t.with_nanosecond(0).unwrap_or(t),
+        "minute" | "minutes" => t
+            .with_nanosecond(0)
+            .and_then(|t| t.with_second(0))
+            .unwrap_or(t),
+        "hour" | "hours" => t.date().and_hms_opt(t.hour(), 0, 0).unwrap_or(t),
+        "day" | "days" => day_start(t.date()),
+        "week" | "weeks" => day_start(
+            t.date() - chrono::Duration::days(i64::from(t.weekday().num_days_from_monday())),
+        ),
+        "month" | "months" => day_start(date(t.year(), t.month(), 1)),
+        "quarter" => day_start(date(t.year(), (t.month() - 1) / 3 * 3 + 1, 1)),
+        "year" | "years" => day_start(date(t.year(), 1, 1)),
+        "decade" | "decades" => day_start(date(t.year() - t.year().rem_euclid(10), 1, 1)),
+        "century" | "centuries" => day_start(date((t.year() - 1) / 100 * 100 + 1, 1, 1)),
+        "millennium" | "millennia" => day_start(date((t.year() - 1) / 1000 * 1000 + 1, 1, 1)),
+        other => return Err(unknown_unit(other)),
+    };
+    let mut text = truncated.format("%Y-%m-%d %H:%M:%S%.f").to_string();
+    if zoned {
+        text.push_str("+00:00");
+    }
+    Ok(Some(text))
+}
+
+/// Registers the functions on `conn`.
+pub fn register(conn: &Connection, pure: FunctionFlags) -> Result<()> {
+    conn.create_scalar_function("extract", 2, pure, extract)?;
+    conn.create_scalar_function("date_part", 2, pure, extract)?;
+    conn.create_scalar_function("date_trunc", 2, pure, date_trunc)?;
+    Ok(())
+}
