@@ -32,7 +32,7 @@ fn psql_commands() {
         "SELECT count(*), sum(price) FROM fruit",
     ]);
     assert_eq!(
-        out, "CREATE TABLE\nINSERT 0 2\n1|apple|1.25\n2|pear|2\n2|3.25\n",
+        out, "CREATE TABLE\nINSERT 0 2\n1|apple|1.25\n2|pear|2.00\n2|3.25\n",
         "{out}"
     );
     // psql's own error output, with the SQLSTATE.

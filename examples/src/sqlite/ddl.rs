@@ -12,7 +12,9 @@
 //!   `real` as `FLOAT4`, `serial` as `INT4` (a bare `INTEGER` is 64-bit in SQLite's own
 //!   schemas). The rowid must be declared exactly `INTEGER`: `serial PRIMARY KEY` (and
 //!   `integer PRIMARY KEY`) become `INTEGER PRIMARY KEY [AUTOINCREMENT]` with an int4 range
-//!   CHECK, which [`rowid_type`] reads back to describe the column as `integer`.
+//!   CHECK, which [`rowid_type`] reads back to describe the column as `integer`;
+//!   `numeric(p, s)` with a scale is declared `NUMERIC_AS_REAL(p,s)`, for REAL affinity
+//!   (SQLite would store `20.00` as the integer 20, and divide it as one).
 
 use super::lex::{self, Kind, Token};
 use pgwire::types::Type;
@@ -176,6 +178,12 @@ fn edit_column(sql: &str, def: &[Token], edits: &mut Vec<(usize, usize, String)>
         edits.push((ty_start, ty_end, declared.to_owned()));
         PgTy { ty: pg, typmod: -1 }
     };
+    // numeric(p, s) with s > 0 gets REAL affinity: with NUMERIC affinity SQLite stores 20.00
+    // as the integer 20, and `amount / 3` would divide integers.
+    if ty.ty == Type::NUMERIC && ty.typmod >= 4 && (ty.typmod - 4) & 0xffff > 0 {
+        let (p, s) = ((ty.typmod - 4) >> 16, (ty.typmod - 4) & 0xffff);
+        edits.push((ty_start, ty_end, format!("NUMERIC_AS_REAL({p},{s})")));
+    }
     if let (true, Some(key)) = (serial(&decl), key) {
         let auto = def.iter().any(|t| t.is_word(sql, "autoincrement"));
         if !auto {

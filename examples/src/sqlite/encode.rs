@@ -268,7 +268,7 @@ fn type_word(kind: ColKind) -> &'static str {
         ColKind::Int8 => "bigint",
         ColKind::Float4 => "real",
         ColKind::Float8 => "double precision",
-        ColKind::Numeric => "numeric",
+        ColKind::Numeric | ColKind::Decimal(_) => "numeric",
         ColKind::Bool => "boolean",
         ColKind::Uuid => "uuid",
         ColKind::Timestamp => "timestamp",
@@ -354,6 +354,22 @@ pub fn parse_float(t: &[u8]) -> Option<f64> {
     std::str::from_utf8(t).ok()?.trim().parse().ok()
 }
 
+/// A `numeric(p, s)` value with exactly `s` digits after the point (`10.50`, `20.00`).
+fn put_decimal(buf: &mut BytesMut, val: Val<'_>, scale: usize) {
+    use std::fmt::Write;
+    let number = match val {
+        Val::Int(i) if scale == 0 => return put_i64(buf, i),
+        Val::Int(i) => i as f64,
+        Val::Real(r) if r.is_finite() => r,
+        Val::Text(t) => match parse_float(t) {
+            Some(r) if r.is_finite() => r,
+            _ => return put_plain_text(buf, val),
+        },
+        _ => return put_plain_text(buf, val),
+    };
+    let _ = write!(buf, "{number:.scale$}");
+}
+
 fn as_bool(kind: ColKind, val: Val<'_>) -> PgResult<bool> {
     match val {
         Val::Int(i) => Ok(i != 0),
@@ -396,6 +412,7 @@ impl ToPgValue for Cell<'_> {
                     _ => put_plain_text(buf, val),
                 }
             }
+            ColKind::Decimal(scale) => put_decimal(buf, val, usize::from(scale)),
             ColKind::Int2 | ColKind::Int4 | ColKind::Int8 => match val {
                 Val::Real(r) if r.fract() == 0.0 && r.abs() < 9.2e18 => put_i64(buf, r as i64),
                 _ => put_plain_text(buf, val),
@@ -469,7 +486,7 @@ impl ToPgValue for Cell<'_> {
                 buf.put_u8(1);
                 return self.encode_text(buf);
             }
-            ColKind::Numeric => {
+            ColKind::Numeric | ColKind::Decimal(_) => {
                 let mut text = BytesMut::new();
                 Cell { kind, val }.encode_text(&mut text)?;
                 let ok = std::str::from_utf8(&text)

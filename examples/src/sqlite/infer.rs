@@ -674,6 +674,12 @@ impl<S: Schema> Ctx<'_, S> {
                 return (ty, name);
             }
         }
+        // EXISTS (…) looks like a call but is a predicate.
+        if t0.is_word(self.src, "exists")
+            || (t0.is_word(self.src, "not") && self.is_word(a + 1, "exists"))
+        {
+            return (pg(Type::BOOL), Some("exists".into()));
+        }
         // A function call spanning the expression (window functions: `f(…) OVER (…)`).
         if let (Some(f), Some(Kind::Punct(b'('))) = (self.word(a), self.kind(a + 1)) {
             let close = self.close_of(a + 1);
@@ -696,11 +702,6 @@ impl<S: Schema> Ctx<'_, S> {
         }
         if t0.is_word(self.src, "case") {
             return (None, Some("case".into()));
-        }
-        if t0.is_word(self.src, "exists")
-            || (t0.is_word(self.src, "not") && self.is_word(a + 1, "exists"))
-        {
-            return (pg(Type::BOOL), Some("exists".into()));
         }
         // Top-level operators.
         let mut concat = false;
@@ -1109,6 +1110,13 @@ mod tests {
             ]
         );
         assert_eq!(items("select at + 1 from u"), vec![(None, q("?column?"))]);
+        assert_eq!(
+            items("select exists (select 1), not exists (select 1) from t"),
+            vec![
+                (Some(Type::BOOL), q("exists")),
+                (Some(Type::BOOL), q("exists"))
+            ]
+        );
         assert!(run("select * from t").items.is_none());
         assert_eq!(
             items("insert into t (name) values ('x') returning id, 1"),

@@ -346,7 +346,7 @@ pub fn prepare_sql(
             ty: Type::TEXT,
             typmod: -1,
         });
-        kinds.push(ColKind::of(&ty.ty));
+        kinds.push(ColKind::of_typed(&ty));
         columns.push(Column::new(name, ty.ty).with_type_modifier(ty.typmod));
     }
     let params = (0..nparams)

@@ -44,6 +44,8 @@ pub enum ColKind {
     Time,
     /// `void` (what `pg_sleep` returns).
     Void,
+    /// `numeric(p, s)`: printed with `s` digits after the point, as PostgreSQL stores it.
+    Decimal(u16),
 }
 
 impl ColKind {
@@ -68,6 +70,14 @@ impl ColKind {
             Type::VOID => ColKind::Void,
             _ => ColKind::Text,
         }
+    }
+
+    /// The kind that encodes values of `ty` with its modifier (`numeric(10,2)`'s scale).
+    pub fn of_typed(ty: &PgTy) -> ColKind {
+        if ty.ty == Type::NUMERIC && ty.typmod >= 4 {
+            return ColKind::Decimal(((ty.typmod - 4) & 0xffff) as u16);
+        }
+        ColKind::of(&ty.ty)
     }
 }
 
@@ -122,7 +132,9 @@ pub fn pg_type_named(decl: &str) -> Option<PgTy> {
         "tinyint" => Type::INT2,
         "real" | "double" | "double precision" | "float" | "float8" => Type::FLOAT8,
         "float4" => Type::FLOAT4,
-        "numeric" | "decimal" => {
+        // NUMERIC_AS_REAL(p,s): what ddl.rs declares numeric(p,s) columns as, for REAL
+        // affinity.
+        "numeric" | "decimal" | "numeric_as_real" => {
             let typmod = match mods.as_slice() {
                 [p] => (p << 16) + 4,
                 [p, s] => ((p << 16) | (s & 0xffff)) + 4,
