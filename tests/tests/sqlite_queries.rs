@@ -591,6 +591,51 @@ async fn numeric_columns_print_their_scale_and_divide_as_decimals() {
 }
 
 #[tokio::test]
+async fn interval_arithmetic_on_dates_and_times() {
+    let c = client().await;
+    c.batch_execute(
+        "CREATE TABLE ev_i (id int, at timestamptz, d date); \
+         INSERT INTO ev_i VALUES (1, '2024-03-01 10:00:00+00', '2024-01-31'), \
+                                 (2, now() - interval '30 days', now());",
+    )
+    .await
+    .unwrap();
+    // SQLite alone read `now() - interval '7 days'` as numbers (2019).
+    let row = c
+        .query_one(
+            "SELECT at + interval '2 hours', d + interval '1 month', \
+                    (SELECT count(*) FROM ev_i WHERE at > now() - interval '7 days') \
+             FROM ev_i WHERE id = 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let types: Vec<Type> = row.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(types[..2], [Type::TIMESTAMPTZ, Type::TIMESTAMP]);
+    let msgs = c
+        .simple_query(
+            "SELECT at + interval '2 hours', d + interval '1 month', \
+                    (SELECT count(*) FROM ev_i WHERE at > now() - interval '7 days') \
+             FROM ev_i WHERE id = 1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_rows(&msgs),
+        vec![
+            ["2024-03-01 12:00:00+00", "2024-02-29 00:00:00", "0"]
+                .map(|v| Some(v.to_owned()))
+                .to_vec()
+        ]
+    );
+    let e = c
+        .simple_query("SELECT now() + interval '1 fortnight'")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "22007");
+}
+
+#[tokio::test]
 async fn order_by_sorts_nulls_as_postgres_does() {
     let c = client().await;
     c.batch_execute(

@@ -1,5 +1,5 @@
-//! PostgreSQL's `extract(field FROM x)` (translated to `extract('field', x)`), `date_part`
-//! and `date_trunc`, over the text SQLite keeps dates and times in. A value with an offset
+//! PostgreSQL's `extract(field FROM x)` (translated to `extract('field', x)`), `date_part`,
+//! `date_trunc` and interval arithmetic (`pgwire_interval`, see [`interval`](super::interval)), over the text SQLite keeps dates and times in. A value with an offset
 //! (a `timestamptz`) is read in UTC, the session time zone the example reports.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -108,15 +108,36 @@ fn date_trunc(ctx: &Context<'_>) -> Result<Option<String>> {
         "millennium" | "millennia" => day_start(date((t.year() - 1) / 1000 * 1000 + 1, 1, 1)),
         other => return Err(unknown_unit(other)),
     };
-    let mut text = truncated.format("%Y-%m-%d %H:%M:%S%.f").to_string();
+    Ok(Some(timestamp_text(truncated, zoned)))
+}
+
+/// `pgwire_interval(x, '±interval')`: what `x ± interval '…'` is translated into.
+fn add_interval(ctx: &Context<'_>) -> Result<Option<String>> {
+    let (Some((t, zoned)), Some(interval)) = (instant(ctx, 0)?, text_arg(ctx, 1)) else {
+        return Ok(None);
+    };
+    let sum = super::interval::add(t, &interval).ok_or_else(|| {
+        let shown = interval.trim_start_matches(['+', '-']);
+        pg_error(
+            "22007",
+            format!("invalid input syntax for type interval: \"{shown}\""),
+        )
+    })?;
+    Ok(Some(timestamp_text(sum, zoned)))
+}
+
+/// A timestamp as text SQLite and the encoder read (`+00:00` for a timestamptz).
+fn timestamp_text(t: NaiveDateTime, zoned: bool) -> String {
+    let mut text = t.format("%Y-%m-%d %H:%M:%S%.f").to_string();
     if zoned {
         text.push_str("+00:00");
     }
-    Ok(Some(text))
+    text
 }
 
 /// Registers the functions on `conn`.
 pub fn register(conn: &Connection, pure: FunctionFlags) -> Result<()> {
+    conn.create_scalar_function("pgwire_interval", 2, pure, add_interval)?;
     conn.create_scalar_function("extract", 2, pure, extract)?;
     conn.create_scalar_function("date_part", 2, pure, extract)?;
     conn.create_scalar_function("date_trunc", 2, pure, date_trunc)?;

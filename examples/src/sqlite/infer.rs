@@ -750,6 +750,14 @@ impl<S: Schema> Ctx<'_, S> {
                 .find(|&k| binary(k) && self.op(k).is_some_and(|o| o.len() == 1 && ops.contains(o)))
         })?;
         let left = self.operand_type(a, split, params)?;
+        // date/time ± interval '…' keeps the timestamp (a date becomes one).
+        if self.is_word(split + 1, "interval") {
+            return match left.ty {
+                Type::TIMESTAMPTZ => pg(Type::TIMESTAMPTZ),
+                Type::TIMESTAMP | Type::DATE => pg(Type::TIMESTAMP),
+                _ => None,
+            };
+        }
         let right = self.operand_type(split + 1, e, params)?;
         numeric_result(&left.ty, &right.ty).and_then(pg)
     }

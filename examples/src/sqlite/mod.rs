@@ -41,6 +41,7 @@ pub mod exec;
 pub mod functions;
 mod handler;
 pub mod infer;
+pub mod interval;
 pub mod lex;
 pub mod numeric;
 pub mod order;

@@ -16,7 +16,8 @@
 //!   `DEFAULT now()` → `DEFAULT (now())` (SQLite wants parentheses); then
 //!   [`ddl`](super::ddl) declares the columns' types (`SERIAL PRIMARY KEY` → `INTEGER
 //!   PRIMARY KEY AUTOINCREMENT`) and gives them CHECKs that keep their types;
-//! - `ORDER BY` terms get PostgreSQL's NULL ordering ([`order`](super::order)).
+//! - `ORDER BY` terms get PostgreSQL's NULL ordering ([`order`](super::order));
+//! - first of all, `x ± interval '…'` becomes a call ([`interval`](super::interval)).
 
 use pgwire::error::{PgError, PgResult, SqlState};
 
@@ -670,6 +671,13 @@ fn is_table_ddl(src: &str, toks: &[Token]) -> bool {
 
 /// Rewrites one statement for SQLite.
 pub fn translate(src: &str, toks: &[Token]) -> PgResult<Translated> {
+    if let Some(sql) = super::interval::rewrite(src, toks) {
+        return translate_statement(&sql, &lex::tokenize(&sql));
+    }
+    translate_statement(src, toks)
+}
+
+fn translate_statement(src: &str, toks: &[Token]) -> PgResult<Translated> {
     let mut out = rewrite(src, toks)?;
     if is_table_ddl(src, toks) {
         out.sql = super::ddl::rewrite(&out.sql);
