@@ -300,14 +300,17 @@ async fn sessions_on_reactor_threads_query_cancel_notify_and_shut_down() {
             .expect("delivered")
             .unwrap();
     }
-    // Shutdown ends every session, then serve() returns and nothing accepts.
-    drop(clients);
-    handle.shutdown(Duration::from_millis(500)).await;
+    // stop(): serve() returns once nothing accepts, and open sessions go on, as without
+    // reactors; shutdown then ends them.
+    handle.stop();
     tokio::time::timeout(Duration::from_secs(5), serving)
         .await
         .expect("serve returns")
         .unwrap()
         .unwrap();
+    assert_eq!(clients[3].simple_query("rows 1").await.unwrap().len(), 3);
+    drop(clients);
+    handle.shutdown(Duration::from_millis(500)).await;
     assert_eq!(handle.active_sessions(), 0);
     assert!(
         tokio::net::TcpStream::connect(("127.0.0.1", port))

@@ -55,7 +55,9 @@ pub struct Config {
     /// which saves the wake-ups a work-stealing runtime spends handing tasks between its
     /// workers: most of the CPU a short query or a new connection costs on a small machine.
     /// Handlers run on these threads (resources of the caller's runtime keep working while
-    /// it runs), and `serve` returns once every session has ended.
+    /// it runs). As without reactors, `serve` returns once accepting has stopped; the
+    /// threads serve open sessions until they end ([`ServerHandle::shutdown`](crate::ServerHandle::shutdown)
+    /// ends them and waits).
     pub reactors: usize,
 }
 

@@ -258,7 +258,9 @@ impl<H: QueryHandler> Server<H> {
     }
 
     /// [`serve`](Self::serve) with `Config::reactors` threads, each with a single-threaded
-    /// runtime, its own TCP listener, and (the first) the Unix-socket listener.
+    /// runtime, its own TCP listener, and (the first) the Unix-socket listener. Returns when
+    /// every thread has stopped accepting; the threads go on serving their sessions until
+    /// those end.
     async fn serve_on_reactors(self) -> io::Result<()> {
         let Server {
             handler,
@@ -279,22 +281,36 @@ impl<H: QueryHandler> Server<H> {
             std::thread::Builder::new()
                 .name(format!("pgwire-reactor-{i}"))
                 .spawn(move || {
-                    let run = || -> io::Result<()> {
-                        let rt = tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build()?;
-                        rt.block_on(async move {
-                            let tcp = TcpListener::from_std(tcp)?;
-                            let unix = unix.map(UnixListener::from_std).transpose()?;
-                            accept_loop(handler, shared.clone(), Some(tcp), unix, stop_rx).await;
-                            // The sessions this thread accepted live on its runtime.
-                            while shared.connections.load(Ordering::SeqCst) > 0 {
-                                tokio::time::sleep(Duration::from_millis(10)).await;
-                            }
-                            Ok(())
-                        })
+                    let rt = match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => rt,
+                        Err(e) => {
+                            let _ = done.send(Err(e));
+                            return;
+                        }
                     };
-                    let _ = done.send(run());
+                    rt.block_on(async move {
+                        let listeners = TcpListener::from_std(tcp).and_then(|tcp| {
+                            Ok((tcp, unix.map(UnixListener::from_std).transpose()?))
+                        });
+                        let (tcp, unix) = match listeners {
+                            Ok(l) => l,
+                            Err(e) => {
+                                let _ = done.send(Err(e));
+                                return;
+                            }
+                        };
+                        accept_loop(handler, shared.clone(), Some(tcp), unix, stop_rx).await;
+                        // Accepting has stopped: `serve` returns, as it does without reactors.
+                        let _ = done.send(Ok(()));
+                        // The sessions this thread accepted live on its runtime: it serves
+                        // them until they end (ServerHandle::shutdown waits for that).
+                        while shared.connections.load(Ordering::SeqCst) > 0 {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                    });
                 })?;
         }
         let mut result = Ok(());
