@@ -718,7 +718,7 @@ async fn like_and_string_functions_as_postgres() {
              extract(year FROM '2024-02-10 23:59:59'::timestamp), \
              EXTRACT(DOW FROM DATE '2024-02-10'), date_part('hour', '2024-02-10 23:59:59'), \
              date_trunc('month', '2024-02-10 23:59:59'::timestamp), \
-             (SELECT sum(value) FROM generate_series(1, 4))",
+             (SELECT sum(g) FROM generate_series(1, 4) AS g)",
         )
         .await
         .unwrap();

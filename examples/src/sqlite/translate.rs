@@ -128,6 +128,32 @@ const LITERAL_TYPES: &[&str] = &[
     "varchar",
 ];
 
+/// Words that may follow `FROM generate_series(…)` and are not its alias.
+const SERIES_FOLLOWERS: &[&str] = &[
+    "where",
+    "join",
+    "left",
+    "right",
+    "inner",
+    "outer",
+    "cross",
+    "full",
+    "natural",
+    "on",
+    "using",
+    "group",
+    "order",
+    "limit",
+    "offset",
+    "union",
+    "intersect",
+    "except",
+    "having",
+    "window",
+    "returning",
+    "with",
+];
+
 struct Frame {
     open: usize,
     call_start: Option<usize>,
@@ -335,6 +361,60 @@ impl<'a> Rewriter<'a> {
         Some(k + 1)
     }
 
+    /// `FROM generate_series(…) [AS] g[(n)]`, just closed at `call`: SQLite's series table
+    /// names its column `value`, PostgreSQL after the alias (or the function), so it becomes
+    /// `(SELECT value AS n FROM generate_series(…)) g`. Returns the token index after the
+    /// alias (or after the call when there is none).
+    fn series_alias(&mut self, i: usize, call: usize, open: usize) -> Option<usize> {
+        let name = self.out[call..open].trim();
+        if !name.eq_ignore_ascii_case("generate_series") {
+            return None;
+        }
+        let before = self.out[..call].trim_end().to_ascii_lowercase();
+        if !(before.ends_with("from") || before.ends_with("join")) {
+            return None;
+        }
+        let mut next = i;
+        let mut alias = None;
+        let mut column = None;
+        if let Some(mut j) = next_sig(self.toks, i) {
+            if self.toks[j].is_word(self.src, "as") {
+                j = next_sig(self.toks, j + 1)?;
+            }
+            let t = self.toks[j];
+            let word = t.text(self.src).to_ascii_lowercase();
+            if matches!(t.kind, Kind::Word | Kind::QuotedIdent)
+                && !NOT_FUNCTIONS.contains(&word.as_str())
+                && !SERIES_FOLLOWERS.contains(&word.as_str())
+            {
+                alias = Some(t.text(self.src));
+                next = j + 1;
+                // g(n): one column name.
+                if let Some(k) = next_sig(self.toks, j + 1) {
+                    let n = next_sig(self.toks, k + 1);
+                    let close = n.and_then(|n| next_sig(self.toks, n + 1));
+                    if let (Kind::Punct(b'('), Some(n), Some(c)) = (self.toks[k].kind, n, close) {
+                        if matches!(self.toks[n].kind, Kind::Word | Kind::QuotedIdent)
+                            && self.toks[c].kind == Kind::Punct(b')')
+                        {
+                            column = Some(self.toks[n].text(self.src));
+                            next = c + 1;
+                        }
+                    }
+                }
+            }
+        }
+        let alias = alias.unwrap_or("generate_series");
+        let column = column.unwrap_or(alias);
+        let call_text = self.out[call..].to_owned();
+        self.out.truncate(call);
+        self.out.push_str(&format!(
+            "(SELECT value AS {column} FROM {call_text}) {alias}"
+        ));
+        self.prim = None;
+        Some(next)
+    }
+
     fn run(mut self) -> PgResult<Translated> {
         let mut i = 0;
         while i < self.toks.len() {
@@ -440,8 +520,12 @@ impl<'a> Rewriter<'a> {
                                 self.out.push(')');
                             }
                             self.prim = Some(f.cast_start.or(f.call_start).unwrap_or(f.open));
-                            if let Some(next) = self.values_alias(i + 1, f.open) {
-                                self.prev_sig = Some(self.toks[next - 1]);
+                            let aliased = match f.call_start {
+                                Some(call) => self.series_alias(i + 1, call, f.open),
+                                None => self.values_alias(i + 1, f.open),
+                            };
+                            if let Some(next) = aliased {
+                                self.prev_sig = next.checked_sub(1).map(|k| self.toks[k]);
                                 i = next;
                                 continue;
                             }
@@ -791,6 +875,23 @@ mod tests {
             tr("select * from (select 1) s"),
             "select * from (select 1) s"
         );
+    }
+
+    #[test]
+    fn generate_series_columns_are_named_as_in_postgres() {
+        assert_eq!(
+            tr("select g from generate_series(1, 3) g"),
+            "select g from (SELECT value AS g FROM generate_series(1, 3)) g"
+        );
+        assert_eq!(
+            tr("select n from generate_series(1, $1) AS s(n) where n > 1"),
+            "select n from (SELECT value AS n FROM generate_series(1, ?1)) s where n > 1"
+        );
+        assert_eq!(
+            tr("select * from generate_series(1,2) join t on true"),
+            "select * from (SELECT value AS generate_series FROM generate_series(1,2)) generate_series join t on true"
+        );
+        assert_eq!(tr("select max(value) from t"), "select max(value) from t");
     }
 
     #[test]
