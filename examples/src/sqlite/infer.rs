@@ -75,7 +75,8 @@ const NOT_ALIAS: &[&str] = &[
     "user",
 ];
 
-const TABLE_STOP: &[&str] = &[
+/// Words that end a table reference in FROM (and so are not its alias).
+pub(crate) const TABLE_STOP: &[&str] = &[
     "where",
     "join",
     "inner",

@@ -128,32 +128,6 @@ const LITERAL_TYPES: &[&str] = &[
     "varchar",
 ];
 
-/// Words that may follow `FROM generate_series(…)` and are not its alias.
-const SERIES_FOLLOWERS: &[&str] = &[
-    "where",
-    "join",
-    "left",
-    "right",
-    "inner",
-    "outer",
-    "cross",
-    "full",
-    "natural",
-    "on",
-    "using",
-    "group",
-    "order",
-    "limit",
-    "offset",
-    "union",
-    "intersect",
-    "except",
-    "having",
-    "window",
-    "returning",
-    "with",
-];
-
 struct Frame {
     open: usize,
     call_start: Option<usize>,
@@ -385,7 +359,7 @@ impl<'a> Rewriter<'a> {
             let word = t.text(self.src).to_ascii_lowercase();
             if matches!(t.kind, Kind::Word | Kind::QuotedIdent)
                 && !NOT_FUNCTIONS.contains(&word.as_str())
-                && !SERIES_FOLLOWERS.contains(&word.as_str())
+                && !super::infer::TABLE_STOP.contains(&word.as_str())
             {
                 alias = Some(t.text(self.src));
                 next = j + 1;
