@@ -749,6 +749,14 @@ async fn like_and_string_functions_as_postgres() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "22023");
+    let row = c
+        .query_one(
+            "SELECT to_char('2024-02-05 14:07:09'::timestamp, 'FMDay, DD Mon YYYY HH12:MI AM')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "Monday, 05 Feb 2024 02:07 PM");
 }
 
 #[tokio::test]

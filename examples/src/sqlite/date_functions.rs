@@ -1,5 +1,5 @@
 //! PostgreSQL's `extract(field FROM x)` (translated to `extract('field', x)`), `date_part`,
-//! `date_trunc` and interval arithmetic (`pgwire_interval`, see [`interval`](super::interval)), over the text SQLite keeps dates and times in. A value with an offset
+//! `date_trunc`, `to_char` (dates and times) and interval arithmetic (`pgwire_interval`, see [`interval`](super::interval)), over the text SQLite keeps dates and times in. A value with an offset
 //! (a `timestamptz`) is read in UTC, the session time zone the example reports.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
@@ -135,8 +135,134 @@ fn timestamp_text(t: NaiveDateTime, zoned: bool) -> String {
     text
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// A name in the case its pattern is written in (`Month`, `MONTH`, `month`), padded to 9
+/// characters unless `FM` came before it; `short` keeps the first three letters.
+fn name(out: &mut String, word: &str, pattern: &str, short: bool, fill: bool) {
+    let word = if short { &word[..3] } else { word };
+    let cased = if pattern.chars().all(|c| c.is_ascii_uppercase()) {
+        word.to_ascii_uppercase()
+    } else if pattern.starts_with(|c: char| c.is_ascii_lowercase()) {
+        word.to_ascii_lowercase()
+    } else {
+        word.to_owned()
+    };
+    out.push_str(&cased);
+    if fill && !short {
+        out.extend(std::iter::repeat_n(' ', 9usize.saturating_sub(cased.len())));
+    }
+}
+
+/// `to_char(timestamp, format)` with PostgreSQL's date/time template patterns.
+fn to_char(ctx: &Context<'_>) -> Result<Option<String>> {
+    if matches!(ctx.get_raw(0), ValueRef::Integer(_) | ValueRef::Real(_)) {
+        return Err(pg_error(
+            "0A000",
+            "to_char of a number is not supported by the sqlite example",
+        ));
+    }
+    let (Some((t, _)), Some(format)) = (instant(ctx, 0)?, text_arg(ctx, 1)) else {
+        return Ok(None);
+    };
+    const PATTERNS: &[&str] = &[
+        "HH24", "HH12", "IYYY", "YYYY", "MONTH", "Month", "month", "A.M.", "P.M.", "a.m.", "p.m.",
+        "YYY", "MON", "Mon", "mon", "DAY", "Day", "day", "DDD", "HH", "MI", "SS", "MS", "US", "YY",
+        "MM", "DD", "DY", "Dy", "dy", "AM", "PM", "am", "pm", "IW", "WW", "ID", "Y", "D", "Q",
+    ];
+    let mut out = String::with_capacity(format.len() + 16);
+    let mut rest = format.as_str();
+    while !rest.is_empty() {
+        let fill = !rest.starts_with("FM");
+        if !fill {
+            rest = &rest[2..];
+        }
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            out.push_str(&quoted[..end]);
+            rest = quoted.get(end + 1..).unwrap_or("");
+            continue;
+        }
+        let Some(&p) = PATTERNS.iter().find(|p| rest.starts_with(**p)) else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        };
+        rest = &rest[p.len()..];
+        let num = |out: &mut String, n: i64, width: usize| {
+            if fill {
+                out.push_str(&format!("{n:0width$}"));
+            } else {
+                out.push_str(&n.to_string());
+            }
+        };
+        let hour12 = i64::from((t.hour() + 11) % 12 + 1);
+        let pm = t.hour() >= 12;
+        match p {
+            "YYYY" => num(&mut out, i64::from(t.year()), 4),
+            "IYYY" => num(&mut out, i64::from(t.iso_week().year()), 4),
+            "YYY" => num(&mut out, i64::from(t.year().rem_euclid(1000)), 3),
+            "YY" => num(&mut out, i64::from(t.year().rem_euclid(100)), 2),
+            "Y" => num(&mut out, i64::from(t.year().rem_euclid(10)), 1),
+            "MM" => num(&mut out, i64::from(t.month()), 2),
+            "DD" => num(&mut out, i64::from(t.day()), 2),
+            "DDD" => num(&mut out, i64::from(t.ordinal()), 3),
+            "D" => num(&mut out, i64::from(t.weekday().number_from_sunday()), 1),
+            "ID" => num(&mut out, i64::from(t.weekday().number_from_monday()), 1),
+            "IW" => num(&mut out, i64::from(t.iso_week().week()), 2),
+            "WW" => num(&mut out, i64::from((t.ordinal() - 1) / 7 + 1), 2),
+            "Q" => num(&mut out, i64::from((t.month() - 1) / 3 + 1), 1),
+            "HH24" => num(&mut out, i64::from(t.hour()), 2),
+            "HH12" | "HH" => num(&mut out, hour12, 2),
+            "MI" => num(&mut out, i64::from(t.minute()), 2),
+            "SS" => num(&mut out, i64::from(t.second()), 2),
+            "MS" => num(&mut out, i64::from(t.nanosecond() / 1_000_000), 3),
+            "US" => num(&mut out, i64::from(t.nanosecond() / 1_000), 6),
+            "AM" | "PM" => out.push_str(if pm { "PM" } else { "AM" }),
+            "am" | "pm" => out.push_str(if pm { "pm" } else { "am" }),
+            "A.M." | "P.M." => out.push_str(if pm { "P.M." } else { "A.M." }),
+            "a.m." | "p.m." => out.push_str(if pm { "p.m." } else { "a.m." }),
+            _ => {
+                let month = MONTHS[t.month0() as usize];
+                let day = DAYS[t.weekday().num_days_from_sunday() as usize];
+                match p.to_ascii_lowercase().as_str() {
+                    "month" => name(&mut out, month, p, false, fill),
+                    "mon" => name(&mut out, month, p, true, fill),
+                    "day" => name(&mut out, day, p, false, fill),
+                    _ => name(&mut out, day, p, true, fill),
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// Registers the functions on `conn`.
 pub fn register(conn: &Connection, pure: FunctionFlags) -> Result<()> {
+    conn.create_scalar_function("to_char", 2, pure, to_char)?;
     conn.create_scalar_function("pgwire_interval", 2, pure, add_interval)?;
     conn.create_scalar_function("extract", 2, pure, extract)?;
     conn.create_scalar_function("date_part", 2, pure, extract)?;
