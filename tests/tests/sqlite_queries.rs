@@ -633,6 +633,26 @@ async fn interval_arithmetic_on_dates_and_times() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "22007");
+    // date ± integer and date - date, with date and integer columns, in both protocols.
+    c.batch_execute(
+        "CREATE TABLE inv_d (issued date, due date, n int); \
+         INSERT INTO inv_d VALUES ('2024-01-15', '2024-02-14', 3);",
+    )
+    .await
+    .unwrap();
+    let sql = "SELECT due - issued, issued + 30, i.due - 1, issued + n FROM inv_d i";
+    let row = c.query_one(sql, &[]).await.unwrap();
+    let types: Vec<Type> = row.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(types, [Type::INT4, Type::DATE, Type::DATE, Type::DATE]);
+    assert_eq!(row.get::<_, i32>(0), 30);
+    assert_eq!(
+        simple_rows(&c.simple_query(sql).await.unwrap()),
+        vec![
+            ["30", "2024-02-14", "2024-02-13", "2024-01-18"]
+                .map(|v| Some(v.to_owned()))
+                .to_vec()
+        ]
+    );
 }
 
 #[tokio::test]

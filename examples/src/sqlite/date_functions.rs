@@ -1,6 +1,8 @@
 //! PostgreSQL's `extract(field FROM x)` (translated to `extract('field', x)`), `date_part`,
-//! `date_trunc`, `to_char` (dates and times) and interval arithmetic (`pgwire_interval`, see [`interval`](super::interval)), over the text SQLite keeps dates and times in. A value with an offset
-//! (a `timestamptz`) is read in UTC, the session time zone the example reports.
+//! `date_trunc`, `to_char` (dates and times) and date arithmetic (`pgwire_interval`,
+//! `pgwire_date_add`, `pgwire_date_diff`, see [`interval`](super::interval)), over the text
+//! SQLite keeps dates and times in. A value with an offset (a `timestamptz`) is read in UTC,
+//! the session time zone the example reports.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rusqlite::functions::{Context, FunctionFlags};
@@ -124,6 +126,25 @@ fn add_interval(ctx: &Context<'_>) -> Result<Option<String>> {
         )
     })?;
     Ok(Some(timestamp_text(sum, zoned)))
+}
+
+/// `pgwire_date_add(date, n)`: `date ± n` (days), a date.
+fn date_add(ctx: &Context<'_>) -> Result<Option<String>> {
+    let (Some((t, _)), Ok(days)) = (instant(ctx, 0)?, ctx.get::<i64>(1)) else {
+        return Ok(None);
+    };
+    let date = chrono::Duration::try_days(days)
+        .and_then(|d| t.date().checked_add_signed(d))
+        .ok_or_else(|| pg_error("22008", "date out of range"))?;
+    Ok(Some(date.format("%Y-%m-%d").to_string()))
+}
+
+/// `pgwire_date_diff(a, b)`: `a - b` for dates, in days.
+fn date_diff(ctx: &Context<'_>) -> Result<Option<i64>> {
+    let (Some((a, _)), Some((b, _))) = (instant(ctx, 0)?, instant(ctx, 1)?) else {
+        return Ok(None);
+    };
+    Ok(Some((a.date() - b.date()).num_days()))
 }
 
 /// A timestamp as text SQLite and the encoder read (`+00:00` for a timestamptz).
@@ -264,6 +285,8 @@ fn to_char(ctx: &Context<'_>) -> Result<Option<String>> {
 pub fn register(conn: &Connection, pure: FunctionFlags) -> Result<()> {
     conn.create_scalar_function("to_char", 2, pure, to_char)?;
     conn.create_scalar_function("pgwire_interval", 2, pure, add_interval)?;
+    conn.create_scalar_function("pgwire_date_add", 2, pure, date_add)?;
+    conn.create_scalar_function("pgwire_date_diff", 2, pure, date_diff)?;
     conn.create_scalar_function("extract", 2, pure, extract)?;
     conn.create_scalar_function("date_part", 2, pure, extract)?;
     conn.create_scalar_function("date_trunc", 2, pure, date_trunc)?;

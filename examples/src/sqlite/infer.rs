@@ -760,6 +760,12 @@ impl<S: Schema> Ctx<'_, S> {
             };
         }
         let right = self.operand_type(split + 1, e, params)?;
+        // date ± integer is a date, date - date a number of days (see interval.rs).
+        match (&left.ty, &right.ty) {
+            (&Type::DATE, &Type::INT2 | &Type::INT4 | &Type::INT8) => return pg(Type::DATE),
+            (&Type::DATE, &Type::DATE) if self.op(split) == Some("-") => return pg(Type::INT4),
+            _ => {}
+        }
         numeric_result(&left.ty, &right.ty).and_then(pg)
     }
 
@@ -895,14 +901,13 @@ fn number_type(text: &str) -> Option<PgTy> {
     }
 }
 
-/// Infers what it can about `src` (PostgreSQL text, tokenized as `toks`); `hints` are the
-/// parameter types the statement spells out with casts.
-pub fn infer(
-    src: &str,
+/// The statement's significant tokens with their paren depths, and the tables it names.
+fn context<'a, S: Schema>(
+    src: &'a str,
     toks: &[Token],
-    hints: &[Option<PgTy>],
-    schema: &mut impl Schema,
-) -> Inference {
+    hints: &'a [Option<PgTy>],
+    schema: &'a mut S,
+) -> Ctx<'a, S> {
     let sig: Vec<Token> = toks.iter().copied().filter(|t| !t.is_trivia()).collect();
     let mut depth = Vec::with_capacity(sig.len());
     let mut d = 0i32;
@@ -924,6 +929,38 @@ pub fn infer(
         hints,
     };
     ctx.collect_tables();
+    ctx
+}
+
+/// The declared types of the columns a statement can name (`col` or `q.col`, resolved
+/// against its tables), for translations that depend on them (date arithmetic).
+pub struct ColumnTypes<'a, S: Schema> {
+    ctx: Ctx<'a, S>,
+}
+
+impl<'a, S: Schema> ColumnTypes<'a, S> {
+    /// The tables of `src`, looked up in `schema` on demand.
+    pub fn new(src: &'a str, toks: &[Token], schema: &'a mut S) -> Self {
+        ColumnTypes {
+            ctx: context(src, toks, &[], schema),
+        }
+    }
+
+    /// The type of column `col` (of table or alias `qual`).
+    pub fn get(&mut self, qual: Option<&str>, col: &str) -> Option<PgTy> {
+        self.ctx.column_type(qual, col)
+    }
+}
+
+/// Infers what it can about `src` (PostgreSQL text, tokenized as `toks`); `hints` are the
+/// parameter types the statement spells out with casts.
+pub fn infer(
+    src: &str,
+    toks: &[Token],
+    hints: &[Option<PgTy>],
+    schema: &mut impl Schema,
+) -> Inference {
+    let mut ctx = context(src, toks, hints, schema);
     let nparams = ctx
         .sig
         .iter()

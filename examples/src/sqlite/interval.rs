@@ -1,63 +1,162 @@
-//! Date and time arithmetic with interval literals: `x + interval '2 hours'` and
-//! `now() - interval '7 days'` become `pgwire_interval(x, '+2 hours')`, which adds the
-//! interval to the date or time `x` as PostgreSQL does (months by the calendar, clamped to
-//! the month's end). SQLite alone would read both sides as numbers: `now() - interval
-//! '7 days'` was 2019.
+//! Date and time arithmetic, which SQLite alone reads as arithmetic on numbers (`now() -
+//! interval '7 days'` was 2019, `due + 7` the year plus 7):
+//!
+//! - `x ± interval '2 hours'` → `pgwire_interval(x, '+2 hours')`, which adds the interval to
+//!   the date or time `x` as PostgreSQL does (months by the calendar, clamped to the month's
+//!   end);
+//! - `date ± n` → `pgwire_date_add(date, ±n)`, a date; `date - date` →
+//!   `pgwire_date_diff(a, b)`, days. A date is `current_date`, `DATE '…'`, `… ::date` or a
+//!   column declared `date` (the caller says which columns are).
 //!
 //! The left operand is the primary expression before the operator: a column (`t.at`), a
 //! literal, a parameter, or anything in parentheses with the function or cast before them.
 
 use chrono::{Duration, Months, NaiveDateTime};
 
-use super::lex::{self, Kind, Token};
+use pgwire::types::Type;
 
-/// `src` (PostgreSQL text) with interval arithmetic rewritten; `None` when it has none.
-pub fn rewrite(src: &str, toks: &[Token]) -> Option<String> {
-    if !src
-        .as_bytes()
-        .windows(8)
-        .any(|w| w.eq_ignore_ascii_case(b"interval"))
-    {
+use super::lex::{self, Kind, Token};
+use super::types::PgTy;
+
+/// Looks up a column's declared type: `(qualifier, column)`.
+pub type ColumnType<'a> = &'a mut dyn FnMut(Option<&str>, &str) -> Option<PgTy>;
+
+/// `src` (PostgreSQL text) with date arithmetic rewritten; `None` when it has none.
+/// `types` tells which columns are dates (for `due + 7` and `due - placed`).
+pub fn rewrite(src: &str, toks: &[Token], types: ColumnType<'_>) -> Option<String> {
+    if !src.contains(['+', '-']) {
         return None;
     }
     let sig: Vec<Token> = toks.iter().copied().filter(|t| !t.is_trivia()).collect();
-    // (operand start, operator start, interval literal end, sign, text), in source order.
-    let mut edits: Vec<(usize, usize, usize, char, String)> = Vec::new();
-    for k in 1..sig.len().saturating_sub(2) {
+    // (operand start, operator start, right operand end, call text), in source order.
+    let mut edits: Vec<(usize, usize, usize, String)> = Vec::new();
+    for k in 1..sig.len().saturating_sub(1) {
         let op = sig[k];
         let sign = match (op.kind, op.text(src)) {
             (Kind::Op, "+") => '+',
             (Kind::Op, "-") => '-',
             _ => continue,
         };
-        if !sig[k + 1].is_word(src, "interval") || sig[k + 2].kind != Kind::Str {
-            continue;
-        }
         let Some(start) = operand_start(src, &sig, k) else {
             continue;
         };
-        let text = lex::string_value(&sig[k + 2], src).unwrap_or_default();
-        edits.push((sig[start].start, op.start, sig[k + 2].end, sign, text));
+        let left = src[sig[start].start..op.start].trim_end();
+        // x ± interval '…'
+        if sig[k + 1].is_word(src, "interval")
+            && sig.get(k + 2).is_some_and(|t| t.kind == Kind::Str)
+        {
+            let text = lex::string_value(&sig[k + 2], src).unwrap_or_default();
+            let call = format!(
+                "pgwire_interval({left}, {})",
+                lex::quote_literal(&format!("{sign}{text}"))
+            );
+            edits.push((sig[start].start, op.start, sig[k + 2].end, call));
+            continue;
+        }
+        if !is_date(src, &sig, start, k, types) {
+            continue;
+        }
+        // date ± integer, date - date; the right operand must end there (nothing binding
+        // tighter follows it).
+        let Some(end) = date_operand_end(src, &sig, k + 1) else {
+            continue;
+        };
+        if sig.get(end).is_some_and(|t| {
+            matches!(t.kind, Kind::Cast | Kind::Punct(b'(' | b'.' | b'['))
+                || (t.kind == Kind::Op && matches!(t.text(src), "*" | "/" | "%" | "^"))
+        }) {
+            continue;
+        }
+        let right = &src[sig[k + 1].start..sig[end - 1].end];
+        let integer = (end == k + 2
+            && (matches!(sig[k + 1].kind, Kind::Param(_))
+                || (sig[k + 1].kind == Kind::Number
+                    && sig[k + 1].text(src).bytes().all(|b| b.is_ascii_digit()))))
+            || column_type(src, &sig, k + 1, end, types)
+                .is_some_and(|t| matches!(t.ty, Type::INT2 | Type::INT4 | Type::INT8));
+        let call = if integer {
+            match sign {
+                '+' => format!("pgwire_date_add({left}, {right})"),
+                _ => format!("pgwire_date_add({left}, -({right}))"),
+            }
+        } else if sign == '-' && is_date(src, &sig, k + 1, end, types) {
+            format!("pgwire_date_diff({left}, {right})")
+        } else {
+            continue;
+        };
+        edits.push((sig[start].start, op.start, sig[end - 1].end, call));
     }
     if edits.is_empty() {
         return None;
     }
     let mut out = String::with_capacity(src.len() + 32 * edits.len());
     let mut at = 0;
-    for (start, operand_end, end, sign, text) in edits {
+    for (start, _, end, call) in edits {
         if start < at {
             continue; // overlapping (`a + interval '1' + interval '2'`): left as it was
         }
         out.push_str(&src[at..start]);
-        out.push_str("pgwire_interval(");
-        out.push_str(src[start..operand_end].trim_end());
-        out.push_str(", ");
-        out.push_str(&lex::quote_literal(&format!("{sign}{text}")));
-        out.push(')');
+        out.push_str(&call);
         at = end;
     }
     out.push_str(&src[at..]);
     Some(out)
+}
+
+/// Whether `sig[start..end]` is a date: `current_date`, `DATE '…'`, `… ::date`, or a column
+/// declared `date`.
+fn is_date(src: &str, sig: &[Token], start: usize, end: usize, types: ColumnType<'_>) -> bool {
+    let n = end - start;
+    let t0 = sig[start];
+    if n == 1 && t0.is_word(src, "current_date") {
+        return true;
+    }
+    if n == 2 && t0.is_word(src, "date") && sig[start + 1].kind == Kind::Str {
+        return true;
+    }
+    if n >= 3 && sig[end - 2].kind == Kind::Cast && sig[end - 1].is_word(src, "date") {
+        return true;
+    }
+    column_type(src, sig, start, end, types).is_some_and(|t| t.ty == Type::DATE)
+}
+
+/// The declared type of `sig[start..end]` when it is a column (`c` or `q.c`).
+fn column_type(
+    src: &str,
+    sig: &[Token],
+    start: usize,
+    end: usize,
+    types: ColumnType<'_>,
+) -> Option<PgTy> {
+    let t0 = sig[start];
+    let (q, c) = match end - start {
+        1 if matches!(t0.kind, Kind::Word | Kind::QuotedIdent) => {
+            (None, lex::ident_name(&t0, src)?)
+        }
+        3 if sig[start + 1].kind == Kind::Punct(b'.') => (
+            Some(lex::ident_name(&t0, src)?),
+            lex::ident_name(&sig[start + 2], src)?,
+        ),
+        _ => return None,
+    };
+    types(q.as_deref(), &c)
+}
+
+/// The end (exclusive) of a right operand starting at `i`: a number, a parameter, a column
+/// (`c`, `q.c`), `current_date`, `DATE '…'` or `'…'::date`.
+fn date_operand_end(src: &str, sig: &[Token], i: usize) -> Option<usize> {
+    let t = sig.get(i)?;
+    let next = |k: usize| sig.get(k).map(|t| t.kind);
+    Some(match t.kind {
+        Kind::Number | Kind::Param(_) => i + 1,
+        Kind::Word if t.is_word(src, "date") && next(i + 1) == Some(Kind::Str) => i + 2,
+        Kind::Str if next(i + 1) == Some(Kind::Cast) && sig.get(i + 2)?.is_word(src, "date") => {
+            i + 3
+        }
+        Kind::Word | Kind::QuotedIdent if next(i + 1) == Some(Kind::Punct(b'.')) => i + 3,
+        Kind::Word | Kind::QuotedIdent => i + 1,
+        _ => return None,
+    })
 }
 
 /// The index in `sig` where the primary expression ending just before `sig[op]` starts.
@@ -202,7 +301,16 @@ mod tests {
     use super::*;
 
     fn rw(sql: &str) -> String {
-        rewrite(sql, &lex::tokenize(sql)).unwrap_or_else(|| sql.to_owned())
+        // Columns named `due` or `placed` are dates, `n` an integer.
+        let mut types = |_: Option<&str>, c: &str| {
+            let ty = match c {
+                "due" | "placed" => Type::DATE,
+                "n" => Type::INT4,
+                _ => return None,
+            };
+            Some(PgTy { ty, typmod: -1 })
+        };
+        rewrite(sql, &lex::tokenize(sql), &mut types).unwrap_or_else(|| sql.to_owned())
     }
 
     #[test]
@@ -224,6 +332,17 @@ mod tests {
             "select pgwire_interval('2024-01-31'::date, '+1 month'), pgwire_interval(DATE '2024-01-01', '-1 day')"
         );
         assert_eq!(rw("select 1 + 2"), "select 1 + 2");
+        assert_eq!(
+            rw(
+                "select due + 7, o.due - 1, due - placed, current_date - due, due + $1, due + 2 * 3, n + 1, due + n from o"
+            ),
+            "select pgwire_date_add(due, 7), pgwire_date_add(o.due, -(1)), pgwire_date_diff(due, placed), \
+             pgwire_date_diff(current_date, due), pgwire_date_add(due, $1), due + 2 * 3, n + 1, pgwire_date_add(due, n) from o"
+        );
+        assert_eq!(
+            rw("select '2024-03-01'::date - DATE '2024-02-01'"),
+            "select pgwire_date_diff('2024-03-01'::date, DATE '2024-02-01')"
+        );
         assert_eq!(rw("select 'interval' || x"), "select 'interval' || x");
     }
 

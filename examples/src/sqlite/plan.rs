@@ -273,7 +273,20 @@ pub fn prepare_sql(
             },
             Tag::new("TRUNCATE TABLE"),
         ),
-        None => (translate::translate(sql, toks)?, tag_of(sql, toks)),
+        None => {
+            let mut lookup = SchemaLookup {
+                db,
+                epoch,
+                would_block: false,
+            };
+            let mut columns = infer::ColumnTypes::new(sql, toks, &mut lookup);
+            let translated = translate::translate_typed(sql, toks, &mut |q, c| columns.get(q, c));
+            drop(columns);
+            if lookup.would_block {
+                return Err(ExecError::Retry);
+            }
+            (translated?, tag_of(sql, toks))
+        }
     };
     let key: Arc<str> = Arc::from(sqlite_sql.sql.as_str());
     let (stmt, tail) = db.raw().prepare(&key)?;

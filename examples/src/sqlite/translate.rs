@@ -17,7 +17,8 @@
 //!   [`ddl`](super::ddl) declares the columns' types (`SERIAL PRIMARY KEY` → `INTEGER
 //!   PRIMARY KEY AUTOINCREMENT`) and gives them CHECKs that keep their types;
 //! - `ORDER BY` terms get PostgreSQL's NULL ordering ([`order`](super::order));
-//! - first of all, `x ± interval '…'` becomes a call ([`interval`](super::interval)).
+//! - first of all, date arithmetic (`x ± interval '…'`, `date ± n`, `date - date`) becomes
+//!   calls ([`interval`](super::interval)).
 
 use pgwire::error::{PgError, PgResult, SqlState};
 
@@ -729,7 +730,17 @@ fn is_table_ddl(src: &str, toks: &[Token]) -> bool {
 
 /// Rewrites one statement for SQLite.
 pub fn translate(src: &str, toks: &[Token]) -> PgResult<Translated> {
-    if let Some(sql) = super::interval::rewrite(src, toks) {
+    translate_typed(src, toks, &mut |_, _| None)
+}
+
+/// [`translate`], knowing the columns' types (`types`: qualifier, column), which date
+/// arithmetic on columns needs.
+pub fn translate_typed(
+    src: &str,
+    toks: &[Token],
+    types: super::interval::ColumnType<'_>,
+) -> PgResult<Translated> {
+    if let Some(sql) = super::interval::rewrite(src, toks, types) {
         return translate_statement(&sql, &lex::tokenize(&sql));
     }
     translate_statement(src, toks)
