@@ -50,8 +50,7 @@ const COLUMN_CONSTRAINTS: &[&str] = &[
 /// `sql` (SQLite text of a CREATE TABLE or ALTER TABLE statement) with its column
 /// definitions rewritten; unchanged when it defines no columns.
 pub fn rewrite(sql: &str) -> String {
-    let toks = lex::tokenize(sql);
-    let sig: Vec<Token> = toks.into_iter().filter(|t| !t.is_trivia()).collect();
+    let sig = lex::significant(sql);
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     for def in column_defs(sql, &sig) {
         edit_column(sql, def, &mut edits);
@@ -205,10 +204,7 @@ fn edit_column(sql: &str, def: &[Token], edits: &mut Vec<(usize, usize, String)>
 /// `INTEGER` says (`serial` or `integer PRIMARY KEY` are `integer`): its name (folded) and
 /// type, read off its CHECK.
 pub fn rowid_type(table_sql: &str) -> Option<(String, PgTy)> {
-    let sig: Vec<Token> = lex::tokenize(table_sql)
-        .into_iter()
-        .filter(|t| !t.is_trivia())
-        .collect();
+    let sig = lex::significant(table_sql);
     column_defs(table_sql, &sig).into_iter().find_map(|def| {
         let end = type_end(table_sql, def);
         let integer = end == 2 && def[1].is_word(table_sql, "integer");
@@ -263,10 +259,7 @@ fn check(col: &str, ty: &PgTy) -> Option<String> {
 /// range-checks as strictly (numbers, booleans, uuids; not dates or `varchar(n)`, which it
 /// binds as text). Skipping them keeps COPY FROM as fast as without them.
 pub fn copy_may_skip_checks(table_sql: &str) -> bool {
-    let sig: Vec<Token> = lex::tokenize(table_sql)
-        .into_iter()
-        .filter(|t| !t.is_trivia())
-        .collect();
+    let sig = lex::significant(table_sql);
     let checks = sig.iter().filter(|t| t.is_word(table_sql, "check")).count();
     let ours: Vec<&Token> = sig
         .windows(3)

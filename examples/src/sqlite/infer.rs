@@ -908,7 +908,7 @@ fn context<'a, S: Schema>(
     hints: &'a [Option<PgTy>],
     schema: &'a mut S,
 ) -> Ctx<'a, S> {
-    let sig: Vec<Token> = toks.iter().copied().filter(|t| !t.is_trivia()).collect();
+    let sig = lex::without_trivia(toks);
     let mut depth = Vec::with_capacity(sig.len());
     let mut d = 0i32;
     for t in &sig {

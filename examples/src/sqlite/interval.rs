@@ -27,7 +27,7 @@ pub fn rewrite(src: &str, toks: &[Token], types: ColumnType<'_>) -> Option<Strin
     if !src.contains(['+', '-']) {
         return None;
     }
-    let sig: Vec<Token> = toks.iter().copied().filter(|t| !t.is_trivia()).collect();
+    let sig = lex::without_trivia(toks);
     // (operand start, operator start, right operand end, call text), in source order.
     let mut edits: Vec<(usize, usize, usize, String)> = Vec::new();
     for k in 1..sig.len().saturating_sub(1) {

@@ -65,6 +65,25 @@ impl Token {
     }
 }
 
+/// The tokens of `src` that are not whitespace or comments.
+pub fn significant(src: &str) -> Vec<Token> {
+    without_trivia(&tokenize(src))
+}
+
+/// `toks` without whitespace and comments.
+pub fn without_trivia(toks: &[Token]) -> Vec<Token> {
+    toks.iter().copied().filter(|t| !t.is_trivia()).collect()
+}
+
+/// The first `n` keywords or other tokens of a statement, lower-cased.
+pub fn first_words(src: &str, toks: &[Token], n: usize) -> Vec<String> {
+    toks.iter()
+        .filter(|t| !t.is_trivia())
+        .take(n)
+        .map(|t| t.text(src).to_ascii_lowercase())
+        .collect()
+}
+
 /// Splits `src` into tokens covering every byte: pgwire's tokens, and a `Space` or `Comment`
 /// token for each gap between them.
 pub fn tokenize(src: &str) -> Vec<Token> {

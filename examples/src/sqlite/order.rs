@@ -52,10 +52,7 @@ pub fn rewrite(sql: &str) -> Option<String> {
     if !has_order_by(sql) {
         return None;
     }
-    let sig: Vec<Token> = lex::tokenize(sql)
-        .into_iter()
-        .filter(|t| !t.is_trivia())
-        .collect();
+    let sig = lex::significant(sql);
     let mut inserts: Vec<(usize, &'static str)> = Vec::new();
     let mut lists: Vec<List> = Vec::new();
     let mut depth = 0;

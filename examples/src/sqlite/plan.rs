@@ -99,18 +99,10 @@ impl Plan {
     }
 }
 
-fn words(src: &str, toks: &[Token], n: usize) -> Vec<String> {
-    toks.iter()
-        .filter(|t| !t.is_trivia())
-        .take(n)
-        .map(|t| t.text(src).to_ascii_lowercase())
-        .collect()
-}
-
 /// The command tag of a SQL statement, as PostgreSQL words it; SQLite's `REPLACE INTO`
 /// completes as the INSERT it is.
 fn tag_of(src: &str, toks: &[Token]) -> Tag {
-    match words(src, toks, 1).first().map(String::as_str) {
+    match lex::first_words(src, toks, 1).first().map(String::as_str) {
         Some("replace") => Tag::insert(0),
         _ => Tag::for_statement(src, 0),
     }
@@ -124,7 +116,7 @@ fn syntax(msg: impl Into<String>) -> PgError {
 /// Classifies `sql`; statements the handler answers itself get their whole plan here.
 /// `Ok(None)`: SQL for SQLite, to be prepared with [`prepare_sql`].
 pub fn classify(sql: &str, toks: &[Token]) -> Result<Option<Plan>, PgError> {
-    let w = words(sql, toks, 4);
+    let w = lex::first_words(sql, toks, 4);
     let Some(first) = w.first() else {
         return Ok(Some(Plan::fixed(PlanKind::Empty, "", Tag::new(""), None)));
     };

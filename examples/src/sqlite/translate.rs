@@ -712,12 +712,7 @@ impl<'a> Rewriter<'a> {
 
 /// Whether the statement is CREATE [TEMP] TABLE or ALTER TABLE.
 fn is_table_ddl(src: &str, toks: &[Token]) -> bool {
-    let words: Vec<String> = toks
-        .iter()
-        .filter(|t| !t.is_trivia())
-        .take(4)
-        .map(|t| t.text(src).to_ascii_lowercase())
-        .collect();
+    let words = lex::first_words(src, toks, 4);
     match words.first().map(String::as_str) {
         Some("create") => words[1..]
             .iter()
