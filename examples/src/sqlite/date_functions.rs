@@ -15,16 +15,13 @@ use super::functions::{pg_error, text_arg};
 
 /// The date/time argument `i`, and whether it carried an offset.
 fn instant(ctx: &Context<'_>, i: usize) -> Result<Option<(NaiveDateTime, bool)>> {
-    let val = match ctx.get_raw(i) {
-        ValueRef::Null => return Ok(None),
-        ValueRef::Integer(n) => Val::Int(n),
-        ValueRef::Real(r) => Val::Real(r),
-        ValueRef::Text(t) => Val::Text(t),
-        ValueRef::Blob(b) => Val::Blob(b),
-    };
+    let val = Val::from(ctx.get_raw(i));
+    if val == Val::Null {
+        return Ok(None);
+    }
     let parsed = Parsed::from_val(val).ok_or_else(|| {
-        let shown = match ctx.get_raw(i) {
-            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        let shown = match val {
+            Val::Text(t) => String::from_utf8_lossy(t).into_owned(),
             _ => String::new(),
         };
         pg_error(

@@ -27,6 +27,20 @@ pub enum Val<'a> {
     Blob(&'a [u8]),
 }
 
+impl<'a> From<rusqlite::types::ValueRef<'a>> for Val<'a> {
+    /// A value handed to one of our SQL functions.
+    fn from(v: rusqlite::types::ValueRef<'a>) -> Val<'a> {
+        use rusqlite::types::ValueRef;
+        match v {
+            ValueRef::Null => Val::Null,
+            ValueRef::Integer(i) => Val::Int(i),
+            ValueRef::Real(r) => Val::Real(r),
+            ValueRef::Text(t) => Val::Text(t),
+            ValueRef::Blob(b) => Val::Blob(b),
+        }
+    }
+}
+
 /// One field to encode: a value and the kind of its column.
 #[derive(Debug, Clone, Copy)]
 pub struct Cell<'a> {

@@ -120,13 +120,10 @@ fn to_float(ty: &Type, v: ValueRef<'_>) -> Result<Option<f64>> {
 /// that type, within a `varchar(n)`/`char(n)` column's length. The CHECKs of
 /// [`ddl`](super::ddl) call it for values their storage-class test did not pass.
 fn valid(ty: &Type, typmod: i32, v: ValueRef<'_>) -> Result<(), PgError> {
-    let val = match v {
-        ValueRef::Null => return Ok(()),
-        ValueRef::Integer(i) => Val::Int(i),
-        ValueRef::Real(r) => Val::Real(r),
-        ValueRef::Text(t) => Val::Text(t),
-        ValueRef::Blob(b) => Val::Blob(b),
-    };
+    let val = Val::from(v);
+    if val == Val::Null {
+        return Ok(());
+    }
     let bpchar = *ty == Type::BPCHAR;
     if typmod >= 4 && (bpchar || *ty == Type::VARCHAR) {
         let n = (typmod - 4) as usize;
