@@ -211,17 +211,21 @@ pub fn rowid_type(table_sql: &str) -> Option<(String, PgTy)> {
         if !integer || !def.iter().any(|t| t.is_word(table_sql, "primary")) {
             return None;
         }
-        let oid = def.windows(3).find_map(|w| {
-            (w[0].is_word(table_sql, "pgwire_valid") && w[1].kind == Kind::Punct(b'('))
-                .then(|| w[2].text(table_sql).parse::<u32>().ok())
-                .flatten()
-        })?;
-        let ty = Type::from_oid(oid)?;
+        let ty = checked_types(table_sql, def).next().flatten()?;
         Some((
             lex::ident_name(&def[0], table_sql)?,
             PgTy { ty, typmod: -1 },
         ))
     })
+}
+
+/// The types our CHECKs in `tokens` keep their columns to (`pgwire_valid(oid, …)`), one per
+/// CHECK; `None` for an oid that names no type.
+fn checked_types<'t>(sql: &'t str, tokens: &'t [Token]) -> impl Iterator<Item = Option<Type>> + 't {
+    tokens
+        .windows(3)
+        .filter(move |w| w[0].is_word(sql, "pgwire_valid") && w[1].kind == Kind::Punct(b'('))
+        .map(move |w| w[2].text(sql).parse().ok().and_then(Type::from_oid))
 }
 
 /// The CHECK constraint keeping column `col` to values of type `ty`.
@@ -261,17 +265,12 @@ fn check(col: &str, ty: &PgTy) -> Option<String> {
 pub fn copy_may_skip_checks(table_sql: &str) -> bool {
     let sig = lex::significant(table_sql);
     let checks = sig.iter().filter(|t| t.is_word(table_sql, "check")).count();
-    let ours: Vec<&Token> = sig
-        .windows(3)
-        .filter(|w| w[0].is_word(table_sql, "pgwire_valid") && w[1].kind == Kind::Punct(b'('))
-        .map(|w| &w[2])
-        .collect();
+    let ours: Vec<Option<Type>> = checked_types(table_sql, &sig).collect();
     checks == ours.len()
-        && ours.iter().all(|oid| {
-            let ty = oid.text(table_sql).parse().ok().and_then(Type::from_oid);
-            ty.is_some_and(|ty| {
+        && ours.iter().all(|ty| {
+            ty.as_ref().is_some_and(|ty| {
                 matches!(
-                    ColKind::of(&ty),
+                    ColKind::of(ty),
                     ColKind::Int2
                         | ColKind::Int4
                         | ColKind::Int8
