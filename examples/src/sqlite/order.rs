@@ -33,6 +33,15 @@ struct List {
 }
 
 impl List {
+    fn new(depth: i32) -> List {
+        List {
+            depth,
+            last_end: 0,
+            desc: false,
+            nulls: false,
+        }
+    }
+
     /// The text to insert at the end of the current term.
     fn default_nulls(&self) -> Option<(usize, &'static str)> {
         (!self.nulls && self.last_end > 0).then_some((
@@ -70,12 +79,7 @@ pub fn rewrite(sql: &str) -> Option<String> {
                     if end {
                         lists.pop();
                     } else {
-                        list.last_end = 0;
-                        list.desc = false;
-                        list.nulls = false;
-                        depth_step(t, &mut depth);
-                        i += 1;
-                        continue;
+                        *list = List::new(list.depth);
                     }
                 } else {
                     if t.is_word(sql, "desc") {
@@ -87,29 +91,19 @@ pub fn rewrite(sql: &str) -> Option<String> {
                     }
                     list.last_end = t.end;
                 }
-            } else if depth > list.depth {
+            } else {
+                // Inside parentheses within the term (a call, a subquery).
                 list.last_end = t.end;
             }
         }
         if let Some(by) = sig.get(i + 1) {
             if t.is_word(sql, "order") && by.is_word(sql, "by") {
-                lists.push(List {
-                    depth,
-                    last_end: 0,
-                    desc: false,
-                    nulls: false,
-                });
+                lists.push(List::new(depth));
                 i += 2;
                 continue;
             }
         }
         depth_step(t, &mut depth);
-        // A `)` closing the list's parentheses: handled above at the list's depth.
-        while lists.last().is_some_and(|l| l.depth > depth) {
-            if let Some(list) = lists.pop() {
-                inserts.extend(list.default_nulls());
-            }
-        }
         i += 1;
     }
     while let Some(list) = lists.pop() {
