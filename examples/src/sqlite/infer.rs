@@ -933,22 +933,32 @@ fn context<'a, S: Schema>(
 }
 
 /// The declared types of the columns a statement can name (`col` or `q.col`, resolved
-/// against its tables), for translations that depend on them (date arithmetic).
+/// against its tables), for translations that depend on them (date arithmetic). Nothing is
+/// read until the first question: most statements ask none.
 pub struct ColumnTypes<'a, S: Schema> {
-    ctx: Ctx<'a, S>,
+    src: &'a str,
+    toks: &'a [Token],
+    schema: Option<&'a mut S>,
+    ctx: Option<Ctx<'a, S>>,
 }
 
 impl<'a, S: Schema> ColumnTypes<'a, S> {
     /// The tables of `src`, looked up in `schema` on demand.
-    pub fn new(src: &'a str, toks: &[Token], schema: &'a mut S) -> Self {
+    pub fn new(src: &'a str, toks: &'a [Token], schema: &'a mut S) -> Self {
         ColumnTypes {
-            ctx: context(src, toks, &[], schema),
+            src,
+            toks,
+            schema: Some(schema),
+            ctx: None,
         }
     }
 
     /// The type of column `col` (of table or alias `qual`).
     pub fn get(&mut self, qual: Option<&str>, col: &str) -> Option<PgTy> {
-        self.ctx.column_type(qual, col)
+        if let Some(schema) = self.schema.take() {
+            self.ctx = Some(context(self.src, self.toks, &[], schema));
+        }
+        self.ctx.as_mut()?.column_type(qual, col)
     }
 }
 
