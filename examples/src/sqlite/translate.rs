@@ -149,6 +149,8 @@ struct Rewriter<'a> {
     prev_sig: Option<Token>,
     after_default: Option<usize>,
     ddl: bool,
+    /// The LIKE pattern token after which to write `ESCAPE '\'`.
+    escape_after: Option<usize>,
 }
 
 /// The index of the first non-trivia token at or after `i`.
@@ -523,6 +525,9 @@ impl<'a> Rewriter<'a> {
                     }
                 }
             }
+            if self.escape_after == Some(i) {
+                self.out.push_str(" ESCAPE '\\'");
+            }
             i += 1;
         }
         Ok(Translated {
@@ -573,7 +578,7 @@ impl<'a> Rewriter<'a> {
         if lower == "like" {
             let operand = next.filter(|&j| match self.toks[j].kind {
                 Kind::Str => self.toks[j].text(self.src).contains('\\'),
-                Kind::Param(n) => n > 0 && n <= MAX_PARAM,
+                Kind::Param(_) => true,
                 _ => false,
             });
             let after = operand.and_then(|j| next_sig(self.toks, j + 1));
@@ -582,22 +587,8 @@ impl<'a> Rewriter<'a> {
                     && !self.toks[k].is_word(self.src, "escape")
                     && !self.toks[k].is_word(self.src, "collate")
             });
-            if let (Some(j), true) = (operand, whole) {
-                self.out.push_str(text);
-                self.out.push_str(&self.src[tok.end..self.toks[j].start]);
-                match self.toks[j].kind {
-                    Kind::Param(n) => {
-                        if self.hints.len() < n as usize {
-                            self.hints.resize(n as usize, None);
-                        }
-                        self.out.push_str(&format!("?{n}"));
-                    }
-                    _ => self.out.push_str(self.toks[j].text(self.src)),
-                }
-                self.out.push_str(" ESCAPE '\\'");
-                self.prim = None;
-                last(self, j + 1);
-                return Ok(Some(j + 1));
+            if whole {
+                self.escape_after = operand;
             }
         }
         // substring(s FROM a FOR b) and position(a IN s): SQL's keyword arguments.
@@ -763,6 +754,7 @@ fn rewrite(src: &str, toks: &[Token]) -> PgResult<Translated> {
         prev_sig: None,
         after_default: None,
         ddl: is_table_ddl(src, toks),
+        escape_after: None,
     }
     .run()
 }
