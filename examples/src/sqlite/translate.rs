@@ -129,6 +129,16 @@ const LITERAL_TYPES: &[&str] = &[
     "varchar",
 ];
 
+/// A subquery's or table function's alias, with its column names if it lists them.
+struct Alias<'s> {
+    name: &'s str,
+    /// The token after the alias name.
+    end: usize,
+    columns: Vec<&'s str>,
+    /// The token after the column list (`end` when there is none).
+    columns_end: usize,
+}
+
 struct Frame {
     open: usize,
     call_start: Option<usize>,
@@ -293,36 +303,12 @@ impl<'a> Rewriter<'a> {
         if !inner.get(..6)?.eq_ignore_ascii_case("values") {
             return None;
         }
-        let mut j = next_sig(self.toks, i)?;
-        if self.toks[j].is_word(self.src, "as") {
-            j = next_sig(self.toks, j + 1)?;
-        }
-        let alias_tok = self.toks[j];
-        if !matches!(alias_tok.kind, Kind::Word | Kind::QuotedIdent)
-            || NOT_FUNCTIONS.contains(&alias_tok.text(self.src).to_ascii_lowercase().as_str())
-        {
+        let alias = self.alias_at(i)?;
+        if alias.columns.is_empty() {
             return None;
         }
-        let mut k = next_sig(self.toks, j + 1)?;
-        if self.toks[k].kind != Kind::Punct(b'(') {
-            return None;
-        }
-        let mut names = Vec::new();
-        loop {
-            let n = next_sig(self.toks, k + 1)?;
-            let t = self.toks[n];
-            if !matches!(t.kind, Kind::Word | Kind::QuotedIdent) {
-                return None;
-            }
-            names.push(t.text(self.src));
-            k = next_sig(self.toks, n + 1)?;
-            match self.toks[k].kind {
-                Kind::Punct(b',') => continue,
-                Kind::Punct(b')') => break,
-                _ => return None,
-            }
-        }
-        let cols: Vec<String> = names
+        let cols: Vec<String> = alias
+            .columns
             .iter()
             .enumerate()
             .map(|(n, name)| format!("column{} AS {name}", n + 1))
@@ -332,10 +318,10 @@ impl<'a> Rewriter<'a> {
         self.out.push_str(&format!(
             "(SELECT {} FROM {values}) {}",
             cols.join(", "),
-            alias_tok.text(self.src)
+            alias.name
         ));
         self.prim = None;
-        Some(k + 1)
+        Some(alias.columns_end)
     }
 
     /// `FROM generate_series(…) [AS] g[(n)]`, just closed at `call`: SQLite's series table
@@ -351,38 +337,17 @@ impl<'a> Rewriter<'a> {
         if !(before.ends_with("from") || before.ends_with("join")) {
             return None;
         }
-        let mut next = i;
-        let mut alias = None;
-        let mut column = None;
-        if let Some(mut j) = next_sig(self.toks, i) {
-            if self.toks[j].is_word(self.src, "as") {
-                j = next_sig(self.toks, j + 1)?;
-            }
-            let t = self.toks[j];
-            let word = t.text(self.src).to_ascii_lowercase();
-            if matches!(t.kind, Kind::Word | Kind::QuotedIdent)
-                && !NOT_FUNCTIONS.contains(&word.as_str())
-                && !super::infer::TABLE_STOP.contains(&word.as_str())
-            {
-                alias = Some(t.text(self.src));
-                next = j + 1;
-                // g(n): one column name.
-                if let Some(k) = next_sig(self.toks, j + 1) {
-                    let n = next_sig(self.toks, k + 1);
-                    let close = n.and_then(|n| next_sig(self.toks, n + 1));
-                    if let (Kind::Punct(b'('), Some(n), Some(c)) = (self.toks[k].kind, n, close) {
-                        if matches!(self.toks[n].kind, Kind::Word | Kind::QuotedIdent)
-                            && self.toks[c].kind == Kind::Punct(b')')
-                        {
-                            column = Some(self.toks[n].text(self.src));
-                            next = c + 1;
-                        }
-                    }
-                }
-            }
-        }
-        let alias = alias.unwrap_or("generate_series");
-        let column = column.unwrap_or(alias);
+        let alias = self
+            .alias_at(i)
+            .filter(|a| !super::infer::TABLE_STOP.contains(&a.name.to_ascii_lowercase().as_str()));
+        let (alias, column, next) = match &alias {
+            None => ("generate_series", "generate_series", i),
+            // g(n): one column name.
+            Some(a) => match a.columns.as_slice() {
+                [n] => (a.name, *n, a.columns_end),
+                _ => (a.name, a.name, a.end),
+            },
+        };
         let call_text = self.out[call..].to_owned();
         self.out.truncate(call);
         self.out.push_str(&format!(
@@ -390,6 +355,54 @@ impl<'a> Rewriter<'a> {
         ));
         self.prim = None;
         Some(next)
+    }
+
+    /// `[AS] alias [(c1, c2, …)]` starting at token `i` (after a subquery or a call).
+    fn alias_at(&self, i: usize) -> Option<Alias<'a>> {
+        let mut j = next_sig(self.toks, i)?;
+        if self.toks[j].is_word(self.src, "as") {
+            j = next_sig(self.toks, j + 1)?;
+        }
+        let t = self.toks[j];
+        if !matches!(t.kind, Kind::Word | Kind::QuotedIdent)
+            || NOT_FUNCTIONS.contains(&t.text(self.src).to_ascii_lowercase().as_str())
+        {
+            return None;
+        }
+        let mut alias = Alias {
+            name: t.text(self.src),
+            end: j + 1,
+            columns: Vec::new(),
+            columns_end: j + 1,
+        };
+        let Some(mut k) =
+            next_sig(self.toks, j + 1).filter(|&k| self.toks[k].kind == Kind::Punct(b'('))
+        else {
+            return Some(alias);
+        };
+        let mut columns = Vec::new();
+        loop {
+            let Some(n) = next_sig(self.toks, k + 1) else {
+                return Some(alias);
+            };
+            let c = self.toks[n];
+            if !matches!(c.kind, Kind::Word | Kind::QuotedIdent) {
+                return Some(alias);
+            }
+            columns.push(c.text(self.src));
+            let Some(next) = next_sig(self.toks, n + 1) else {
+                return Some(alias);
+            };
+            k = next;
+            match self.toks[k].kind {
+                Kind::Punct(b',') => continue,
+                Kind::Punct(b')') => break,
+                _ => return Some(alias),
+            }
+        }
+        alias.columns = columns;
+        alias.columns_end = k + 1;
+        Some(alias)
     }
 
     fn run(mut self) -> PgResult<Translated> {
