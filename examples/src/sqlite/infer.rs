@@ -771,13 +771,14 @@ impl<S: Schema> Ctx<'_, S> {
 
     /// An arithmetic operand's type: a column's declared type, or what the expression says.
     fn operand_type(&mut self, a: usize, e: usize, params: &[Option<PgTy>]) -> Option<PgTy> {
-        match e - a {
+        let column = match e - a {
             1 if matches!(self.kind(a), Some(Kind::Word | Kind::QuotedIdent)) => {
                 self.resolve(self.colref_after(a))
             }
             3 if self.kind(a + 1) == Some(Kind::Punct(b'.')) => self.resolve(self.colref_after(a)),
-            _ => self.expr(a, e, params).0,
-        }
+            _ => None,
+        };
+        column.or_else(|| self.expr(a, e, params).0)
     }
 
     /// The type and name of `f(args)` with arguments `[a, b)`.
@@ -795,16 +796,7 @@ impl<S: Schema> Ctx<'_, S> {
         let first_end = (a..b)
             .find(|&k| self.kind(k) == Some(Kind::Punct(b',')) && self.depth[k] == base)
             .unwrap_or(b);
-        let arg = |me: &mut Self| -> Option<PgTy> {
-            if first_end == a + 1
-                || (first_end == a + 3 && me.kind(a + 1) == Some(Kind::Punct(b'.')))
-            {
-                if let Some(t) = me.resolve(me.colref_before(first_end - 1)) {
-                    return Some(t);
-                }
-            }
-            me.expr(a, first_end, params).0
-        };
+        let arg = |me: &mut Self| me.operand_type(a, first_end, params);
         let ty = match f {
             "count" | "row_number" | "rank" | "dense_rank" | "ntile" | "unixepoch" | "random"
             | "changes" | "total_changes" | "last_insert_rowid" => pg(Type::INT8),
@@ -847,15 +839,10 @@ impl<S: Schema> Ctx<'_, S> {
             // date_trunc(field, x) keeps a timestamp a timestamp; anything else is read as
             // a timestamptz, as PostgreSQL casts it.
             "date_trunc" => {
-                let second = (first_end + 1 < b).then(|| {
-                    let end = b;
-                    if end == first_end + 2 {
-                        self.resolve(self.colref_before(first_end + 1))
-                    } else {
-                        self.expr(first_end + 1, end, params).0
-                    }
-                });
-                match second.flatten() {
+                let second = (first_end + 1 < b)
+                    .then(|| self.operand_type(first_end + 1, b, params))
+                    .flatten();
+                match second {
                     Some(t) if t.ty == Type::TIMESTAMP => pg(Type::TIMESTAMP),
                     _ => pg(Type::TIMESTAMPTZ),
                 }
