@@ -56,12 +56,13 @@ fn from_pg(e: PgError) -> Error {
 /// `x::int2|int4|int8`: text is read as int4in reads it, floats are rounded, and a value out
 /// of the type's range is 22003, as in PostgreSQL.
 fn to_int(ty: &Type, v: ValueRef<'_>) -> Result<Option<i64>> {
-    let (min, max, word) = match *ty {
-        Type::INT2 => (i64::from(i16::MIN), i64::from(i16::MAX), "smallint"),
-        Type::INT4 => (i64::from(i32::MIN), i64::from(i32::MAX), "integer"),
-        _ => (i64::MIN, i64::MAX, "bigint"),
+    let (min, max) = match *ty {
+        Type::INT2 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        Type::INT4 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
     };
-    let out_of_range = || pg_error("22003", format!("{word} out of range"));
+    let word = || types::format_type(ty.oid(), -1);
+    let out_of_range = || pg_error("22003", format!("{} out of range", word()));
     match v {
         ValueRef::Null => Ok(None),
         ValueRef::Integer(i) if (min..=max).contains(&i) => Ok(Some(i)),
@@ -84,7 +85,7 @@ fn to_int(ty: &Type, v: ValueRef<'_>) -> Result<Option<i64>> {
         .map_err(from_pg),
         ValueRef::Blob(_) => Err(pg_error(
             "42846",
-            format!("cannot cast type bytea to {word}"),
+            format!("cannot cast type bytea to {}", word()),
         )),
     }
 }
@@ -99,7 +100,7 @@ fn to_float(ty: &Type, v: ValueRef<'_>) -> Result<Option<f64>> {
         ValueRef::Text(t) if real => f64::from(f32::from_text(ty, t).map_err(from_pg)?),
         ValueRef::Text(t) => f64::from_text(ty, t).map_err(from_pg)?,
         ValueRef::Blob(_) => {
-            let word = if real { "real" } else { "double precision" };
+            let word = types::format_type(ty.oid(), -1);
             return Err(pg_error(
                 "42846",
                 format!("cannot cast type bytea to {word}"),

@@ -10,24 +10,12 @@ use super::encode::{decode_bytea_hex, parse_float, parse_uuid, put_uuid};
 use super::numeric;
 use super::raw::Stmt;
 
-fn type_word(ty: &Type) -> &str {
-    match *ty {
-        Type::INT2 => "smallint",
-        Type::INT4 => "integer",
-        Type::INT8 => "bigint",
-        Type::FLOAT4 => "real",
-        Type::FLOAT8 => "double precision",
-        Type::BOOL => "boolean",
-        _ => ty.name(),
-    }
-}
-
 fn invalid_text(ty: &Type, raw: &[u8]) -> PgError {
     PgError::new(
         SqlState::INVALID_TEXT_REPRESENTATION,
         format!(
             "invalid input syntax for type {}: \"{}\"",
-            type_word(ty),
+            super::types::format_type(ty.oid(), -1),
             String::from_utf8_lossy(raw)
         ),
     )
